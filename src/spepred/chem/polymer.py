@@ -1,0 +1,236 @@
+"""Polymer chemistry on RDKit molecules: network units, reacted crosslinkers, oligomers.
+
+A chemist types monomers (``C=CC(=O)OCCO`` for HEA) while public datasets hold repeat units
+(``[*]CC([*])C(=O)OCCO``). What ends up in the electrolyte is the polymer, so a monomer with
+exactly one polymerizable group is featurized as the repeat unit it forms; a molecule with
+several (a crosslinker) as its reacted, saturated form, which is what sits in the network.
+"""
+
+from __future__ import annotations
+
+from rdkit import Chem
+
+from spepred.chem.mol import n_attachment_points
+
+# Chain-growth groups: SMARTS and the pair of atoms whose bond opens (a double bond turns
+# single, a ring bond breaks) to give the two chain ends of the repeat unit.
+_CHAIN_GROWTH: dict[str, tuple[Chem.Mol, tuple[int, int]]] = {
+    key: (Chem.MolFromSmarts(smarts), pair)
+    for key, (smarts, pair) in {
+        "vinyl": ("[CX3;!a]=[CX3;!a]", (0, 1)),
+        "epoxide": ("[C;r3]1[O;r3][C;r3]1", (0, 1)),
+        "oxetane": ("[C;r4]1[O;r4][C;r4][C;r4]1", (0, 1)),
+        "cyclic_acetal": ("[O;R]1[CH2;R][O;R][C;R][C;R]1", (0, 1)),
+        "cyclic_acetal6": ("[O;R]1[CH2;R][O;R][C;R][C;R][C;R]1", (0, 1)),
+        "thf": ("[O;r5]1[CH2;r5][CH2;r5][CH2;r5][CH2;r5]1", (0, 1)),
+        "lactone": ("[C;r6,r7;!$(C(=O)(O)O)](=O)[O;r6,r7]", (0, 2)),
+    }.items()
+}
+
+# Step-growth / click groups: reactive, but a single one does not make a chain.
+_STEP_GROWTH = {
+    "isocyanate": Chem.MolFromSmarts("N=C=O"),
+    "thiol": Chem.MolFromSmarts("[SX2H1]"),
+}
+
+_CC_DOUBLE = Chem.MolFromSmarts("[CX3;!a]=[CX3;!a]")
+_SATURATE_RULES = [
+    # (pattern, edit) pairs describing what a reacted group looks like in the network
+    (Chem.MolFromSmarts("[NX2]=[CX2]=[OX1]"), "urethane"),
+    (Chem.MolFromSmarts("[SX2H1]"), "thioether"),
+    (Chem.MolFromSmarts("[C;r3]1[O;r3][C;r3]1"), "ether"),
+]
+
+
+def reactive_groups(mol: Chem.Mol) -> dict[str, int]:
+    """Count chain-growth and step-growth groups by type (zero counts omitted)."""
+    counts: dict[str, int] = {}
+    for key, (patt, _) in _CHAIN_GROWTH.items():
+        n = len(mol.GetSubstructMatches(patt))
+        if n:
+            counts[key] = n
+    for key, patt in _STEP_GROWTH.items():
+        n = len(mol.GetSubstructMatches(patt))
+        if n:
+            counts[key] = n
+    return counts
+
+
+def _finish(rw: Chem.RWMol, touched: tuple[int, ...] | list[int] = ()) -> Chem.Mol:
+    """Sanitize an edited molecule, letting RDKit recompute hydrogens on edited atoms only
+    (resetting them elsewhere would break aromatic [nH] and the like)."""
+    out = rw.GetMol()
+    for idx in touched:
+        atom = out.GetAtomWithIdx(idx)
+        if atom.GetAtomicNum() != 0:
+            atom.SetNoImplicit(False)
+            atom.SetNumExplicitHs(0)
+    Chem.SanitizeMol(out)
+    return out
+
+
+def open_group(mol: Chem.Mol, key: str) -> Chem.Mol:
+    """Open the first group ``key`` of ``mol`` into a repeat unit with two ``*`` ends."""
+    patt, (i, j) = _CHAIN_GROWTH[key]
+    match = mol.GetSubstructMatch(patt)
+    if not match:
+        raise ValueError(f"no {key} group")
+    a, b = match[i], match[j]
+    rw = Chem.RWMol(mol)
+    bond = rw.GetBondBetweenAtoms(a, b)
+    if bond.IsInRing():
+        rw.RemoveBond(a, b)
+    else:
+        bond.SetBondType(Chem.BondType.SINGLE)
+    for atom_idx in (a, b):
+        star = rw.AddAtom(Chem.Atom(0))
+        rw.AddBond(atom_idx, star, Chem.BondType.SINGLE)
+    return _finish(rw, (a, b))
+
+
+def network_unit(mol: Chem.Mol) -> Chem.Mol:
+    """The unit a matrix component contributes to the polymer network.
+
+    * a repeat unit (has ``*``), an ion, or a molecule without reactive group: as is;
+    * a monomer with exactly one chain-growth group: the repeat unit it forms;
+    * a molecule with two or more reactive groups (a crosslinker or a step-growth
+      monomer): its reacted, saturated form.
+    """
+    if n_attachment_points(mol) or any(a.GetFormalCharge() for a in mol.GetAtoms()):
+        return mol
+    groups = reactive_groups(mol)
+    n_chain = sum(v for k, v in groups.items() if k in _CHAIN_GROWTH)
+    if n_chain == 1 and sum(groups.values()) == 1:
+        key = next(k for k in groups if k in _CHAIN_GROWTH)
+        return open_group(mol, key)
+    if groups:
+        return reacted_form(mol)
+    return mol
+
+
+def reacted_form(mol: Chem.Mol) -> Chem.Mol:
+    """A crosslinker as it sits in the network.
+
+    Non-aromatic C=C become single bonds, isocyanates become methyl urethanes, thiols
+    methyl thioethers, epoxides methyl ethers of the opened ring. Other atoms untouched.
+    """
+    rw = Chem.RWMol(mol)
+    touched: list[int] = []
+    for a, b in mol.GetSubstructMatches(_CC_DOUBLE):
+        rw.GetBondBetweenAtoms(a, b).SetBondType(Chem.BondType.SINGLE)
+        touched += [a, b]
+    out = _finish(rw, touched)
+    for patt, kind in _SATURATE_RULES:
+        for _ in range(32):  # bounded: at most 32 groups of one kind are rewritten
+            match = out.GetSubstructMatch(patt)
+            if not match:
+                break
+            rw = Chem.RWMol(out)
+            if kind == "urethane":  # N=C=O + HO-CH3 -> NH-C(=O)-O-CH3
+                n, c, o = match
+                rw.GetBondBetweenAtoms(n, c).SetBondType(Chem.BondType.SINGLE)
+                rw.GetBondBetweenAtoms(c, o).SetBondType(Chem.BondType.DOUBLE)
+                ox = rw.AddAtom(Chem.Atom(8))
+                me = rw.AddAtom(Chem.Atom(6))
+                rw.AddBond(c, ox, Chem.BondType.SINGLE)
+                rw.AddBond(ox, me, Chem.BondType.SINGLE)
+                edited = (n, c, o, ox, me)
+            elif kind == "thioether":
+                (s,) = match
+                me = rw.AddAtom(Chem.Atom(6))
+                rw.AddBond(s, me, Chem.BondType.SINGLE)
+                edited = (s, me)
+            else:  # epoxide: break one C-O ring bond, methylate the oxygen
+                c1, o, _c2 = match
+                rw.RemoveBond(c1, o)
+                me = rw.AddAtom(Chem.Atom(6))
+                rw.AddBond(o, me, Chem.BondType.SINGLE)
+                edited = (c1, o, me)
+            out = _finish(rw, edited)
+    return out
+
+
+def cap_ends(mol: Chem.Mol, cap: int = 6) -> Chem.Mol:
+    """Replace every ``*`` by an atom of atomic number ``cap`` (a methyl by default)."""
+    if not n_attachment_points(mol):
+        return mol
+    rw = Chem.RWMol(mol)
+    touched = []
+    for atom in rw.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            atom.SetAtomicNum(cap)
+            atom.SetIsotope(0)
+            atom.SetFormalCharge(0)
+            atom.SetIsAromatic(False)
+            touched.append(atom.GetIdx())
+    return _finish(rw, touched)
+
+
+def oligomer(repeat_unit: Chem.Mol, n: int = 3, cap: int = 6) -> Chem.Mol:
+    """A capped ``n``-mer built head-to-tail from a repeat unit with two ``*`` ends.
+
+    Units with other than two ends are only capped. Used where a descriptor needs a real
+    molecule (3D conformers, xTB orbital energies).
+    """
+    dummies = [a.GetIdx() for a in repeat_unit.GetAtoms() if a.GetAtomicNum() == 0]
+    if len(dummies) != 2 or n < 2:
+        return cap_ends(repeat_unit, cap)
+    head, tail = dummies
+    rw = Chem.RWMol(repeat_unit)
+    chain_tail = tail
+    drop: list[int] = []
+    for _ in range(n - 1):
+        offset = rw.GetNumAtoms()
+        rw.InsertMol(repeat_unit)
+        new_head, new_tail = head + offset, tail + offset
+        left = rw.GetAtomWithIdx(chain_tail).GetNeighbors()[0].GetIdx()
+        right = rw.GetAtomWithIdx(new_head).GetNeighbors()[0].GetIdx()
+        rw.AddBond(left, right, Chem.BondType.SINGLE)
+        drop += [chain_tail, new_head]
+        chain_tail = new_tail
+    for idx in sorted(drop, reverse=True):
+        rw.RemoveAtom(idx)
+    return cap_ends(_finish(rw), cap)
+
+
+def embed_3d(mol: Chem.Mol, *, seed: int = 42, max_atoms: int = 250):
+    """A deterministic 3D geometry for ``mol`` (hydrogens added, ETKDG + MMFF).
+
+    Returns ``(atomic_numbers, positions_angstrom, charge, unpaired_electrons)`` or ``None``
+    when the molecule is too large (more than ``max_atoms`` atoms with hydrogens) or RDKit
+    cannot embed it.
+    """
+    import numpy as np
+    from rdkit.Chem import AllChem
+
+    mh = Chem.AddHs(mol)
+    if mh.GetNumAtoms() > max_atoms:
+        return None
+    params = AllChem.ETKDGv3()
+    params.randomSeed = seed
+    params.maxIterations = 200
+    if AllChem.EmbedMolecule(mh, params) != 0:
+        return None
+    if AllChem.MMFFHasAllMoleculeParams(mh):
+        AllChem.MMFFOptimizeMolecule(mh, maxIters=200)
+    nums = np.array([a.GetAtomicNum() for a in mh.GetAtoms()], dtype=int)
+    pos = mh.GetConformer().GetPositions()
+    charge = Chem.GetFormalCharge(mh)
+    electrons = int(nums.sum()) - charge
+    unpaired = sum(a.GetNumRadicalElectrons() for a in mh.GetAtoms()) or electrons % 2
+    return nums, pos, charge, unpaired
+
+
+def xtb_ready(smiles_mol: Chem.Mol, *, max_heavy: int = 120) -> Chem.Mol | None:
+    """The real molecule whose orbitals stand for a component: a capped trimer for repeat
+    units (a capped single unit when the trimer is too big); ``None`` for bare ions and
+    for molecules larger than ``max_heavy`` heavy atoms."""
+    mol = smiles_mol
+    if mol.GetNumHeavyAtoms() <= 1:
+        return None
+    if n_attachment_points(mol) == 2:
+        tri = oligomer(mol, 3)
+        mol = tri if tri.GetNumHeavyAtoms() <= max_heavy else cap_ends(mol)
+    else:
+        mol = cap_ends(mol)
+    return mol if mol.GetNumHeavyAtoms() <= max_heavy else None

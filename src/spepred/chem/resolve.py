@@ -1,0 +1,254 @@
+"""Formulation fields (matrix SMILES, crosslinker, filler, salt) -> resolved components.
+
+Each function takes the text of one cell and either returns a small frozen description or
+raises one :class:`~spepred.errors.SpepredError` naming the field and the value.
+Results are cached per distinct text, so a million rows built from a few hundred building
+blocks cost a few hundred resolutions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rdkit import Chem
+
+from spepred.chem.dictionary import CROSSLINK_TYPES, Chemical, load_dictionary
+from spepred.chem.mol import formal_charge, parse_smiles, split_components
+from spepred.chem.polymer import network_unit, reactive_groups, reacted_form
+from spepred.errors import InvalidSmilesError, InvalidValueError, UnknownChemicalError
+
+#: Separator for several crosslinkers or fillers in one cell (never appears in SMILES).
+LIST_SEP = ";"
+NONE_WORDS = frozenset({"", "none", "nan", "null", "-", "n/a", "na"})
+
+_CROSSLINKER_ROLES = ("crosslinker", "chain_extender", "monomer", "filler", "polymer")
+_MATRIX_ROLES = ("monomer", "polymer", "chain_extender", "crosslinker")
+
+
+def is_none(text: object) -> bool:
+    """True for empty cells and the words that mean 'nothing here'."""
+    if text is None:
+        return True
+    if isinstance(text, float) and text != text:  # NaN
+        return True
+    return isinstance(text, str) and text.strip().casefold() in NONE_WORDS
+
+
+@dataclass(frozen=True)
+class MatrixComponent:
+    """One matrix component as it sits in the network."""
+
+    input: str
+    smiles: str  # canonical SMILES of the network unit (repeat unit or molecule)
+    is_repeat_unit: bool
+
+
+@dataclass(frozen=True)
+class CrosslinkerComponent:
+    """One crosslinker, identity-free: what reacts, how often, what is left in the network."""
+
+    label: str
+    reacted_smiles: str  # '' for inorganic nodes without a structure (MOF, SiO2...)
+    reactive_group: str
+    functionality: float | None
+    crosslink_type: str
+    filler_class: str
+
+
+@dataclass(frozen=True)
+class FillerComponent:
+    label: str
+    filler_class: str
+    smiles: str
+
+
+@dataclass(frozen=True)
+class SaltComponent:
+    label: str
+    smiles: str  # canonical ionic SMILES
+    anion_smiles: str
+
+
+def _rdkit_step(fn, mol: Chem.Mol, text: str, field: str, what: str) -> Chem.Mol:
+    """Run an RDKit edit; turn RDKit's own exceptions into one clear input error."""
+    try:
+        return fn(mol)
+    except Exception as err:  # RDKit raises several exception types (Kekulize, Valence...)
+        raise InvalidSmilesError(text, f"RDKit could not build its {what} ({err})", field=field) from None
+
+
+def _parse_or_name(text: str, *, field: str, roles: tuple[str, ...]) -> tuple[Chem.Mol, str]:
+    """Parse a SMILES; fall back to a dictionary name with a structure. Returns (mol, label)."""
+    try:
+        return parse_smiles(text, field=field), text
+    except InvalidSmilesError as err:
+        chem = load_dictionary().get(text)
+        if chem is not None and chem.smiles and chem.has_role(*roles):
+            return parse_smiles(chem.smiles, field=f"{field} ({chem.name})"), chem.name
+        raise err
+
+
+@lru_cache(maxsize=65536)
+def resolve_matrix(text: str, *, field: str = "monomer_smiles") -> tuple[MatrixComponent, ...]:
+    """Matrix components of a ``.``-joined SMILES (dictionary names accepted too)."""
+    if is_none(text):
+        raise InvalidSmilesError(str(text), "empty: at least one matrix SMILES is required", field=field)
+    parts = split_components(text)
+    out = []
+    for part in parts:
+        mol, _ = _parse_or_name(part.strip(), field=field, roles=_MATRIX_ROLES)
+        for frag in Chem.GetMolFrags(mol, asMols=True):
+            unit = _rdkit_step(network_unit, frag, part, field, "network unit")
+            out.append(
+                MatrixComponent(
+                    input=part.strip(),
+                    smiles=Chem.MolToSmiles(unit),
+                    is_repeat_unit=any(a.GetAtomicNum() == 0 for a in unit.GetAtoms()),
+                )
+            )
+    return tuple(out)
+
+
+def _crosslinker_from_chemical(chem: Chemical) -> CrosslinkerComponent:
+    reacted = ""
+    if chem.smiles:
+        mol = parse_smiles(chem.smiles, field=f"crosslinker ({chem.name})")
+        reacted = Chem.MolToSmiles(
+            _rdkit_step(reacted_form, mol, chem.smiles, f"crosslinker ({chem.name})", "reacted form")
+        )
+    return CrosslinkerComponent(
+        label=chem.name,
+        reacted_smiles=reacted,
+        reactive_group=chem.reactive_group,
+        functionality=chem.functionality,
+        crosslink_type=chem.crosslink_type,
+        filler_class=chem.filler_class,
+    )
+
+
+def _crosslinker_from_smiles(text: str) -> CrosslinkerComponent:
+    mol = parse_smiles(text, field="crosslinker")
+    groups = reactive_groups(mol)
+    if mol.HasSubstructMatch(_ACRYLATE):
+        group = "acrylate"
+    elif groups:
+        group = max(groups, key=groups.get)
+    else:
+        group = "none"
+    n = sum(groups.values())
+    kind = "metal_coordination" if formal_charge(mol) > 0 and mol.GetNumAtoms() == 1 else "small_molecule"
+    return CrosslinkerComponent(
+        label=Chem.MolToSmiles(mol),
+        reacted_smiles=Chem.MolToSmiles(
+            _rdkit_step(reacted_form, mol, text, "crosslinker", "reacted form")
+        ),
+        reactive_group=group,
+        functionality=float(n) if n else None,
+        crosslink_type=kind,
+        filler_class="",
+    )
+
+
+_ACRYLATE = Chem.MolFromSmarts("C=CC(=O)[O,N]")
+
+
+def _split_list(text: str) -> list[str]:
+    return [t.strip() for t in str(text).split(LIST_SEP) if t.strip()]
+
+
+@lru_cache(maxsize=65536)
+def resolve_crosslinkers(text: str) -> tuple[CrosslinkerComponent, ...]:
+    """Crosslinkers of a cell: dictionary names or SMILES, several separated by ``;``."""
+    if is_none(text):
+        return ()
+    dictionary = load_dictionary()
+    out = []
+    for item in _split_list(text):
+        chem = dictionary.get(item)
+        if chem is not None:
+            out.append(_crosslinker_from_chemical(chem))
+            continue
+        try:
+            out.append(_crosslinker_from_smiles(item))
+        except InvalidSmilesError:
+            raise UnknownChemicalError(
+                item,
+                role="crosslinker",
+                suggestions=dictionary.suggestions(item, _CROSSLINKER_ROLES),
+            ) from None
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def resolve_fillers(text: str) -> tuple[FillerComponent, ...]:
+    """Fillers of a cell: dictionary names, several separated by ``;``."""
+    if is_none(text):
+        return ()
+    dictionary = load_dictionary()
+    out = []
+    for item in _split_list(text):
+        chem = dictionary.get(item)
+        if chem is None:
+            raise UnknownChemicalError(
+                item, role="filler", suggestions=dictionary.suggestions(item, ("filler",))
+            )
+        out.append(
+            FillerComponent(label=chem.name, filler_class=chem.filler_class or "other", smiles=chem.smiles)
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def resolve_salt(text: str) -> SaltComponent | None:
+    """A lithium salt by name (``LiTFSI``) or ionic SMILES; ``none`` for single-ion polymers."""
+    if is_none(text):
+        return None
+    dictionary = load_dictionary()
+    chem = dictionary.get(text)
+    if chem is not None:
+        if not chem.has_role("salt") or not chem.smiles:
+            raise InvalidValueError("salt", text, f"a lithium salt, not a {'/'.join(sorted(chem.roles))}")
+        smiles, label = chem.smiles, chem.name
+    else:
+        try:
+            parse_smiles(text, field="salt")
+        except InvalidSmilesError:
+            raise UnknownChemicalError(
+                text, role="salt", suggestions=dictionary.suggestions(text, ("salt",))
+            ) from None
+        smiles, label = text, ""
+    mol = parse_smiles(smiles, field="salt")
+    canonical = Chem.MolToSmiles(mol)
+    if not label:
+        label = _SALT_NAMES().get(canonical, canonical)
+    anions = [f for f in Chem.GetMolFrags(mol, asMols=True) if formal_charge(f) < 0]
+    anion = Chem.MolToSmiles(anions[0]) if anions else ""
+    return SaltComponent(label=label, smiles=canonical, anion_smiles=anion)
+
+
+@lru_cache(maxsize=1)
+def _SALT_NAMES() -> dict[str, str]:
+    """Canonical salt SMILES -> dictionary name, so that SMILES spellings meet names."""
+    out = {}
+    for chem in load_dictionary().chemicals:
+        if chem.has_role("salt") and chem.smiles:
+            try:
+                out[Chem.MolToSmiles(parse_smiles(chem.smiles))] = chem.name
+            except InvalidSmilesError:
+                continue
+    return out
+
+
+def canonical_salt_label(text: str) -> str:
+    """The name of a salt if the dictionary knows it, else its canonical SMILES."""
+    salt = resolve_salt(text)
+    return "none" if salt is None else salt.label
+
+
+def infer_crosslink_type(crosslinkers: tuple[CrosslinkerComponent, ...]) -> str:
+    """The crosslink type implied by the crosslinkers (the first one that implies one)."""
+    for c in crosslinkers:
+        if c.crosslink_type in CROSSLINK_TYPES:
+            return c.crosslink_type
+    return "small_molecule" if crosslinkers else "none"

@@ -1,0 +1,43 @@
+"""Shared fixtures: paths to the review and the dataset mirror, isolated caches."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REVIEW = SHARED / "seed" / "pei2025-crosslinked-spe-review.txt"
+MIRROR = Path(os.environ.get("SPEPRED_DATA_MIRROR", SHARED / "data")).resolve()
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+needs_mirror = pytest.mark.skipif(
+    not (MIRROR / "bradford2023" / "clean_train_data.csv").exists(),
+    reason="dataset mirror not found (set SPEPRED_DATA_MIRROR)",
+)
+needs_review = pytest.mark.skipif(not REVIEW.exists(), reason="review text not found")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own download/xTB cache; the mirror stays as configured."""
+    cache = tmp_path_factory.getbasetemp() / "spepred-cache"
+    monkeypatch.setenv("SPEPRED_CACHE_DIR", str(cache))
+
+
+@pytest.fixture
+def mirror(monkeypatch):
+    monkeypatch.setenv("SPEPRED_DATA_MIRROR", str(MIRROR))
+    return MIRROR
+
+
+@pytest.fixture
+def no_mirror(monkeypatch, tmp_path):
+    """No mirror, an empty cache, and an upstream that refuses connections."""
+    from spepred.data import sources
+
+    monkeypatch.delenv("SPEPRED_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("SPEPRED_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(sources, "URL_PATTERN", "http://127.0.0.1:9/{repo}/{commit}/{path}")
