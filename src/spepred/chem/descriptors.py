@@ -1,0 +1,252 @@
+"""Numbers computed from one molecule: the chemistry the review says matters for Li+ transport
+(polar coordinating groups, chain flexibility, crystallinity proxies), general RDKit 2D
+descriptors, Morgan fragments, anion descriptors. Every function takes a canonical SMILES
+(what :mod:`spepred.chem.resolve` returns) and returns plain numbers; results are cached.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from rdkit import Chem, DataStructs
+from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
+from rdkit.Chem import rdFingerprintGenerator
+
+from spepred.chem.mol import n_attachment_points, parse_smiles
+from spepred.chem.polymer import cap_ends, oligomer
+
+# Li+-coordinating and other functional groups, counted per network unit.
+GROUP_SMARTS: dict[str, str] = {
+    "ether_O": "[OX2]([#6;!$(C=O)])[#6;!$(C=O)]",
+    "carbonyl": "[CX3]=[OX1]",
+    "ester": "[#6][CX3](=O)[OX2][#6]",
+    "carbonate": "[OX2][CX3](=O)[OX2]",
+    "nitrile": "[CX2]#[NX1]",
+    "CF": "[#6]F",
+    "urethane": "[NX3][CX3](=O)[OX2]",
+    "urea": "[NX3][CX3](=O)[NX3]",
+    "amide": "[NX3;!$(N-C(=O)-[O,N])][CX3](=O)[#6]",
+    "hydroxyl": "[OX2H][#6;!$(C=O)]",
+    "carboxylic_acid": "[CX3](=O)[OX2H1]",
+    "amine": "[NX3;!$(N-[C,S,P]=[O,S,N]);!$(N-a)]",
+    "sulfonyl": "[SX4](=O)(=O)",
+    "borate": "[B]~[O]",
+    "disulfide": "[SX2][SX2]",
+    "siloxane": "[Si][OX2]",
+    "phosphorus_oxo": "[PX4]=O",
+    "ethylene_oxide": "[OX2;H0;!$(O-C=O)][CH2X4][CH2X4][OX2;H0;!$(O-C=O)]",
+    "anionic_site": "[-]",
+}
+_GROUP_PATTERNS = {k: Chem.MolFromSmarts(v) for k, v in GROUP_SMARTS.items()}
+GROUP_NAMES = tuple(GROUP_SMARTS)
+
+#: Per-unit (extensive) and per-heavy-atom (intensive) general descriptors, in order.
+GENERAL_NAMES = (
+    "heavy_atoms",
+    "mw_g_mol",
+    "logp_per_heavy_atom",
+    "tpsa_A2_per_heavy_atom",
+    "hbd_per_heavy_atom",
+    "hba_per_heavy_atom",
+    "frac_csp3",
+    "rotatable_bond_frac",
+    "aromatic_atom_frac",
+    "ring_atom_frac",
+    "hetero_atom_frac",
+    "O_frac",
+    "N_frac",
+    "S_frac",
+    "F_frac",
+    "Si_frac",
+    "halogen_frac",
+    "molar_refractivity_per_heavy_atom",
+    "labute_asa_A2_per_heavy_atom",
+    "charge_abs",
+)
+BACKBONE_NAMES = (
+    "is_repeat_unit",
+    "backbone_atoms",
+    "backbone_ring_frac",
+    "backbone_flexible_bond_frac",
+    "side_chain_frac",
+)
+
+_MORGAN_GENERATORS: dict[tuple[int, int], object] = {}
+
+
+def _heavy(mol: Chem.Mol) -> int:
+    return sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() > 1)
+
+
+def _real_molecule(mol: Chem.Mol) -> tuple[Chem.Mol, int]:
+    """A real molecule standing for ``mol`` and how many units it holds.
+
+    Repeat units with two ends become a methyl-capped trimer (so that descriptors see the
+    junctions as they are in the chain), other units are capped.
+    """
+    if n_attachment_points(mol) == 2:
+        return oligomer(mol, 3), 3
+    return cap_ends(mol), 1
+
+
+@lru_cache(maxsize=65536)
+def group_counts(smiles: str) -> tuple[float, ...]:
+    """Counts of :data:`GROUP_SMARTS` per network unit (order of :data:`GROUP_NAMES`)."""
+    mol = parse_smiles(smiles)
+    real, units = _real_molecule(mol)
+    return tuple(len(real.GetSubstructMatches(p)) / units for p in _GROUP_PATTERNS.values())
+
+
+@lru_cache(maxsize=65536)
+def general_descriptors(smiles: str) -> tuple[float, ...]:
+    """RDKit 2D descriptors per unit / per heavy atom (order of :data:`GENERAL_NAMES`)."""
+    mol = parse_smiles(smiles)
+    real, units = _real_molecule(mol)
+    ha = max(_heavy(real), 1)
+    atoms = [a for a in real.GetAtoms() if a.GetAtomicNum() > 1]
+    sym = [a.GetSymbol() for a in atoms]
+    n_bonds = max(real.GetNumBonds(), 1)
+    # size from the unit itself (caps excluded; RDKit gives '*' zero mass), the rest per
+    # heavy atom of the capped oligomer, where junction chemistry is right
+    return (
+        float(_heavy(mol)),
+        Descriptors.MolWt(mol),
+        Crippen.MolLogP(real) / ha,
+        rdMolDescriptors.CalcTPSA(real) / ha,
+        Lipinski.NumHDonors(real) / ha,
+        Lipinski.NumHAcceptors(real) / ha,
+        rdMolDescriptors.CalcFractionCSP3(real),
+        rdMolDescriptors.CalcNumRotatableBonds(real) / n_bonds,
+        sum(a.GetIsAromatic() for a in atoms) / ha,
+        sum(a.IsInRing() for a in atoms) / ha,
+        sum(s not in ("C", "H") for s in sym) / ha,
+        sym.count("O") / ha,
+        sym.count("N") / ha,
+        sym.count("S") / ha,
+        sym.count("F") / ha,
+        sym.count("Si") / ha,
+        sum(s in ("F", "Cl", "Br", "I") for s in sym) / ha,
+        Crippen.MolMR(real) / ha,
+        rdMolDescriptors.CalcLabuteASA(real) / ha,
+        float(sum(abs(a.GetFormalCharge()) for a in atoms)) / units,
+    )
+
+
+@lru_cache(maxsize=65536)
+def backbone_descriptors(smiles: str) -> tuple[float, ...]:
+    """Chain-flexibility proxies of a repeat unit (order of :data:`BACKBONE_NAMES`).
+
+    The backbone is the shortest path between the two ``*`` ends. For molecules (no two
+    ends) everything but ``is_repeat_unit`` is NaN: not applicable, not zero.
+    """
+    mol = parse_smiles(smiles)
+    ends = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    if len(ends) != 2:
+        return (0.0, np.nan, np.nan, np.nan, np.nan)
+    path = Chem.GetShortestPath(mol, ends[0], ends[1])
+    inner = path[1:-1]
+    if not inner:
+        return (1.0, 0.0, np.nan, np.nan, np.nan)
+    ring = sum(mol.GetAtomWithIdx(i).IsInRing() for i in inner)
+    bonds = [mol.GetBondBetweenAtoms(a, b) for a, b in zip(path[:-1], path[1:], strict=False)]
+    flexible = sum(
+        b.GetBondType() == Chem.BondType.SINGLE and not b.IsInRing() for b in bonds
+    )
+    heavy = max(_heavy(mol), 1)
+    return (
+        1.0,
+        float(len(inner)),
+        ring / len(inner),
+        flexible / len(bonds),
+        1.0 - len(inner) / heavy,
+    )
+
+
+def _generator(radius: int, size: int):
+    key = (radius, size)
+    gen = _MORGAN_GENERATORS.get(key)
+    if gen is None:
+        gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=size)
+        _MORGAN_GENERATORS[key] = gen
+    return gen
+
+
+@lru_cache(maxsize=65536)
+def morgan_counts(smiles: str, radius: int, size: int) -> np.ndarray:
+    """Folded Morgan count fingerprint (float32, read-only)."""
+    mol = parse_smiles(smiles)
+    arr = _generator(radius, size).GetCountFingerprintAsNumPy(mol).astype(np.float32)
+    arr.setflags(write=False)
+    return arr
+
+
+@lru_cache(maxsize=65536)
+def morgan_bits(smiles: str, radius: int = 2, size: int = 2048):
+    """Folded Morgan bit vector (RDKit ExplicitBitVect) for Tanimoto similarity."""
+    return _generator(radius, size).GetFingerprint(parse_smiles(smiles))
+
+
+@lru_cache(maxsize=65536)
+def fragment_ids(smiles: str, radius: int = 2) -> frozenset[int]:
+    """Unfolded Morgan fragment identifiers (the 'substructures' of a molecule)."""
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius)
+    return frozenset(gen.GetSparseCountFingerprint(parse_smiles(smiles)).GetNonzeroElements())
+
+
+def bulk_tanimoto(query, pool: list) -> np.ndarray:
+    return np.asarray(DataStructs.BulkTanimotoSimilarity(query, pool), dtype=np.float64)
+
+
+ANION_NAMES = (
+    "anion_heavy_atoms",
+    "anion_mw_g_mol",
+    "anion_charge",
+    "anion_F_count",
+    "anion_F_frac",
+    "anion_sulfonyl_count",
+    "anion_imide_N",
+    "anion_boron",
+    "anion_aromatic_frac",
+    "anion_delocalization",
+    "li_per_formula",
+    "salt_mw_g_mol",
+)
+
+
+@lru_cache(maxsize=4096)
+def anion_descriptors(salt_smiles: str) -> tuple[float, ...]:
+    """Anion size, fluorination and charge-delocalization proxies (order of ANION_NAMES).
+
+    Delocalization proxy: electronegative atoms (O, N, F) per unit of anion charge - the
+    more of them share the charge, the weaker the Li+-anion pairing.
+    """
+    mol = parse_smiles(salt_smiles, field="salt")
+    frags = Chem.GetMolFrags(mol, asMols=True)
+    anions = [f for f in frags if sum(a.GetFormalCharge() for a in f.GetAtoms()) < 0]
+    n_li = sum(1 for a in mol.GetAtoms() if a.GetSymbol() == "Li")
+    if not anions:
+        return (np.nan,) * 10 + (float(n_li), Descriptors.MolWt(mol))
+    anion = max(anions, key=lambda f: f.GetNumHeavyAtoms())
+    ha = max(anion.GetNumHeavyAtoms(), 1)
+    atoms = list(anion.GetAtoms())
+    charge = abs(sum(a.GetFormalCharge() for a in atoms))
+    n_f = sum(a.GetSymbol() == "F" for a in atoms)
+    eneg = sum(a.GetSymbol() in ("O", "N", "F") for a in atoms)
+    return (
+        float(ha),
+        Descriptors.MolWt(anion),
+        float(-charge),
+        float(n_f),
+        n_f / ha,
+        float(len(anion.GetSubstructMatches(_GROUP_PATTERNS["sulfonyl"]))),
+        float(anion.HasSubstructMatch(_IMIDE)),
+        float(any(a.GetSymbol() == "B" for a in atoms)),
+        sum(a.GetIsAromatic() for a in atoms) / ha,
+        eneg / max(charge, 1),
+        float(n_li),
+        Descriptors.MolWt(mol),
+    )
+
+
+_IMIDE = Chem.MolFromSmarts("[N-](S(=O)=O)S(=O)=O")

@@ -1,0 +1,291 @@
+"""Feature blocks: each turns one kind of building block into named numbers.
+
+A *keyed* block computes a vector per distinct value of its key columns (the matrix SMILES,
+the crosslinker, the filler, the salt); the formulation featurizer computes each distinct
+value once and gathers rows by index, so a million rows from a few hundred building blocks
+cost a few hundred computations. A *row* block (conditions) is vectorized over rows.
+
+Missing stays missing: a descriptor that does not apply is NaN (XGBoost routes NaN), and
+where a default stands in for a value a flag feature says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spepred.chem import descriptors as D
+from spepred.chem.dictionary import CROSSLINK_TYPES, FILLER_CLASSES, PHYSICAL_TYPES
+from spepred.chem.resolve import (
+    resolve_crosslinkers,
+    resolve_fillers,
+    resolve_matrix,
+    resolve_salt,
+)
+
+REACTIVE_GROUPS = (
+    "acrylate",
+    "methacrylate",
+    "vinyl",
+    "allyl",
+    "acrylamide",
+    "epoxide",
+    "cyclic_ether",
+    "isocyanate",
+    "thiol",
+    "hydroxyl",
+    "amine",
+    "carboxylic_acid",
+    "aldehyde",
+    "metal_ion",
+    "other",
+)
+CROSSLINK_TYPE_VALUES = (*CROSSLINK_TYPES, "none")
+
+
+class KeyedBlock:
+    """Base class: a block computed once per distinct key."""
+
+    name: str = ""
+    key_columns: tuple[str, ...] = ()
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f"{self.name}.{n}" for n in self._names()]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def compute(self, *key: str) -> np.ndarray:
+        """Feature vector (float32) for one distinct key; raises SpepredError on bad input."""
+        raise NotImplementedError
+
+
+class MatrixBlock(KeyedBlock):
+    """Matrix: folded Morgan counts and RDKit 2D descriptors, averaged over components."""
+
+    name = "matrix"
+    key_columns = ("monomer_smiles",)
+
+    def _names(self) -> Sequence[str]:
+        size = self.config.morgan_size
+        return [
+            *(f"morgan_r{self.config.morgan_radius}_{i:04d}" for i in range(size)),
+            *D.GENERAL_NAMES,
+            "n_components",
+        ]
+
+    def compute(self, monomer_smiles: str) -> np.ndarray:
+        comps = resolve_matrix(monomer_smiles)
+        r, size = self.config.morgan_radius, self.config.morgan_size
+        fp = np.mean([D.morgan_counts(c.smiles, r, size) for c in comps], axis=0)
+        gen = np.mean([D.general_descriptors(c.smiles) for c in comps], axis=0)
+        return np.concatenate([fp, gen, [len(comps)]]).astype(np.float32)
+
+
+class TransportBlock(KeyedBlock):
+    """Li+-transport chemistry: coordinating and other groups per unit and per heavy atom,
+    chain-flexibility proxies; averaged over matrix components."""
+
+    name = "transport"
+    key_columns = ("monomer_smiles",)
+
+    def _names(self) -> Sequence[str]:
+        return [
+            *(f"{g}_per_unit" for g in D.GROUP_NAMES),
+            *(f"{g}_per_heavy_atom" for g in D.GROUP_NAMES),
+            "coordinating_sites_per_heavy_atom",
+            *D.BACKBONE_NAMES,
+        ]
+
+    _COORDINATING = ("ether_O", "carbonyl", "nitrile", "CF", "hydroxyl", "amine", "sulfonyl")
+
+    def compute(self, monomer_smiles: str) -> np.ndarray:
+        comps = resolve_matrix(monomer_smiles)
+        counts = np.array([D.group_counts(c.smiles) for c in comps], dtype=np.float64)
+        heavy = np.array(
+            [max(D.general_descriptors(c.smiles)[0], 1.0) for c in comps], dtype=np.float64
+        )
+        density = counts / heavy[:, None]
+        idx = [D.GROUP_NAMES.index(g) for g in self._COORDINATING]
+        coord = density[:, idx].sum(axis=1)
+        backbone = np.array([D.backbone_descriptors(c.smiles) for c in comps], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            bb = np.array(
+                [
+                    np.nanmean(col) if np.isfinite(col).any() else np.nan
+                    for col in backbone.T
+                ]
+            )
+        return np.concatenate(
+            [counts.mean(axis=0), density.mean(axis=0), [coord.mean()], bb]
+        ).astype(np.float32)
+
+
+class CrosslinkerBlock(KeyedBlock):
+    """Crosslinker, identity-free: reactive group, functionality, size between reactive
+    groups, flexibility and polarity of the reacted form; crosslink class and type."""
+
+    name = "crosslinker"
+    key_columns = ("crosslinker", "crosslink_type")
+
+    def _names(self) -> Sequence[str]:
+        return [
+            "n_crosslinkers",
+            "functionality_total",
+            "functionality_max",
+            *(f"group_{g}" for g in REACTIVE_GROUPS),
+            "reacted_heavy_atoms",
+            "reacted_mw_g_mol",
+            "mw_per_reactive_group_g_mol",
+            "reacted_rotatable_bond_frac",
+            "reacted_ether_O_per_heavy_atom",
+            "reacted_CF_per_heavy_atom",
+            "inorganic_node",
+            "class_physical",
+            "class_chemical",
+            "class_none",
+            *(f"type_{t}" for t in CROSSLINK_TYPE_VALUES),
+        ]
+
+    def compute(self, crosslinker: str, crosslink_type: str) -> np.ndarray:
+        comps = resolve_crosslinkers(crosslinker)
+        n = len(comps)
+        funcs = [c.functionality for c in comps if c.functionality is not None]
+        groups = np.zeros(len(REACTIVE_GROUPS))
+        for c in comps:
+            g = c.reactive_group if c.reactive_group in REACTIVE_GROUPS else "other"
+            if c.reactive_group not in ("none", ""):
+                groups[REACTIVE_GROUPS.index(g)] = 1.0
+        structured = [c for c in comps if c.reacted_smiles]
+        if structured:
+            gens = np.array([D.general_descriptors(c.reacted_smiles) for c in structured])
+            cnts = np.array([D.group_counts(c.reacted_smiles) for c in structured])
+            heavy = np.maximum(gens[:, 0], 1.0)
+            mw = gens[:, 1]
+            f = np.array([c.functionality or math.nan for c in structured])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_group = np.nanmean(mw / f) if np.isfinite(f).any() else math.nan
+            desc = [
+                heavy.mean(),
+                mw.mean(),
+                per_group,
+                gens[:, D.GENERAL_NAMES.index("rotatable_bond_frac")].mean(),
+                (cnts[:, D.GROUP_NAMES.index("ether_O")] / heavy).mean(),
+                (cnts[:, D.GROUP_NAMES.index("CF")] / heavy).mean(),
+            ]
+        else:
+            desc = [math.nan] * 6
+        inorganic = float(any(not c.reacted_smiles for c in comps))
+        ctype = crosslink_type if crosslink_type in CROSSLINK_TYPE_VALUES else "none"
+        klass = (
+            "none" if ctype == "none" else "physical" if ctype in PHYSICAL_TYPES else "chemical"
+        )
+        type_onehot = [float(ctype == t) for t in CROSSLINK_TYPE_VALUES]
+        return np.array(
+            [
+                n,
+                float(sum(funcs)) if funcs else (0.0 if n == 0 else math.nan),
+                float(max(funcs)) if funcs else (0.0 if n == 0 else math.nan),
+                *groups,
+                *desc,
+                inorganic,
+                float(klass == "physical"),
+                float(klass == "chemical"),
+                float(klass == "none"),
+                *type_onehot,
+            ],
+            dtype=np.float32,
+        )
+
+
+class FillerBlock(KeyedBlock):
+    """Filler class one-hot (several fillers: several ones) and count."""
+
+    name = "filler"
+    key_columns = ("filler",)
+
+    def _names(self) -> Sequence[str]:
+        return ["n_fillers", *(f"class_{c}" for c in FILLER_CLASSES), "class_none"]
+
+    def compute(self, filler: str) -> np.ndarray:
+        comps = resolve_fillers(filler)
+        onehot = [float(any(c.filler_class == k for c in comps)) for k in FILLER_CLASSES]
+        return np.array([len(comps), *onehot, float(not comps)], dtype=np.float32)
+
+
+class SaltBlock(KeyedBlock):
+    """Lithium salt: anion size, fluorination, charge delocalization; ``none`` flag."""
+
+    name = "salt"
+    key_columns = ("salt",)
+
+    def _names(self) -> Sequence[str]:
+        return [*D.ANION_NAMES, "none"]
+
+    def compute(self, salt: str) -> np.ndarray:
+        comp = resolve_salt(salt)
+        if comp is None:
+            return np.array([math.nan] * len(D.ANION_NAMES) + [1.0], dtype=np.float32)
+        return np.array([*D.anion_descriptors(comp.smiles), 0.0], dtype=np.float32)
+
+
+class ConditionsBlock:
+    """Row-level conditions: temperature, 1000/T, molality, log10 Mw, plasticizer, loading."""
+
+    name = "conditions"
+    feature_names = [
+        "conditions.temperature_C",
+        "conditions.inv_temperature_1000_per_K",
+        "conditions.salt_molality_mol_kg",
+        "conditions.log10_mw_g_mol",
+        "conditions.plasticized",
+        "conditions.filler_wt_pct",
+    ]
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def __len__(self) -> int:
+        return len(self.feature_names)
+
+    def compute_rows(self, table: pd.DataFrame) -> np.ndarray:
+        t = table["temperature_C"].to_numpy(dtype=np.float64)
+        mw = table["mw_g_mol"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_mw = np.log10(mw)
+        no_filler = (table["filler"].astype(str).str.strip() == "").to_numpy() | (
+            table["filler"].astype(str).str.casefold() == "none"
+        ).to_numpy()
+        loading = table["filler_wt_pct"].to_numpy(dtype=np.float64).copy()
+        loading[no_filler] = 0.0  # no filler is a true zero loading, not a missing one
+        return np.column_stack(
+            [
+                t,
+                1000.0 / (t + 273.15),
+                table["salt_molality_mol_kg"].to_numpy(dtype=np.float64),
+                log_mw,
+                table["plasticized"].to_numpy(dtype=np.float64),
+                loading,
+            ]
+        ).astype(np.float32)
+
+
+#: Block constructors by short key, in the order features are laid out.
+BLOCKS = {
+    "matrix": MatrixBlock,
+    "transport": TransportBlock,
+    "crosslinker": CrosslinkerBlock,
+    "filler": FillerBlock,
+    "salt": SaltBlock,
+    "conditions": ConditionsBlock,
+}
