@@ -25,6 +25,8 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own download/xTB cache; the mirror stays as configured."""
     cache = tmp_path_factory.getbasetemp() / "spepred-cache"
     monkeypatch.setenv("SPEPRED_CACHE_DIR", str(cache))
+    # mlflow.set_tracking_uri() exports MLFLOW_TRACKING_URI; do not let one test's store leak
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ Every function here is a thin orchestration over the sub-packages; none prints.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -54,3 +56,147 @@ def featurize(
     result = featurizer.transform(normalized, ok=ok, source=source, progress=progress)
     result.errors = sorted(errors + result.errors, key=lambda e: e.row if isinstance(e.row, int) else -1)
     return normalized, result
+
+
+# -- training ---------------------------------------------------------------------------
+DEFAULT_MODEL_DIR = Path("models/default")
+MODEL_ENV = "SPEPRED_MODEL"
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` produced: the fitted result, where the bundle is, the MLflow run."""
+
+    result: object  # spepred.models.train.TrainResult
+    bundle_dir: Path
+    metrics_text: str
+    data_card: DataCard | None
+    run: dict[str, str] | None
+
+
+def load_training_table(
+    data: list[str | Path | pd.DataFrame] | None = None, *, with_defaults: bool = False
+) -> tuple[pd.DataFrame, DataCard | None]:
+    """The table to train on: the default sources, or the given tables (validated all at
+    once: every bad row of every table is listed in one error)."""
+    from spepred.data.schema import read_table, validate_formulations
+    from spepred.errors import TableValidationError
+
+    parts: list[pd.DataFrame] = []
+    card = None
+    if not data or with_defaults:
+        table, card = build_formulations(DEFAULT_SOURCES)
+        parts.append(table)
+    errors = []
+    for i, item in enumerate(data or []):
+        if isinstance(item, pd.DataFrame):
+            raw, name = item, f"table {i + 1}"
+        else:
+            raw, name = read_table(item), Path(item).name
+        normalized, errs = validate_formulations(raw, source=name, require_labels=True)
+        errors += errs
+        parts.append(normalized)
+    if errors:
+        raise TableValidationError(errors, what="training data")
+    table = pd.concat(parts, ignore_index=True)
+    dup = table["record_id"].duplicated()
+    if dup.any():
+        raise TableValidationError(
+            [],
+            what=f"training data: record_id {table.loc[dup, 'record_id'].iloc[0]!r} appears in more than one table",
+        )
+    return table, card
+
+
+def train(
+    data: list[str | Path | pd.DataFrame] | None = None,
+    *,
+    with_defaults: bool = False,
+    targets: tuple[str, ...] | None = None,
+    model_dir: str | Path = DEFAULT_MODEL_DIR,
+    tracking_uri: str | None = None,
+    experiment: str = "spepred",
+    seed: int = 0,
+    cv_folds: int = 5,
+    config=None,
+    track: bool = True,
+    register: bool = True,
+    progress=None,
+) -> TrainReport:
+    """Train the σ, window and strength models, write the bundle, log one MLflow run.
+
+    Parameters
+    ----------
+    data
+        Formulation tables (paths or DataFrames) with labels. ``None``: the default sources
+        (review + public datasets). Given: only these tables, unless ``with_defaults``.
+    model_dir
+        Where the bundle is written (atomically).
+    tracking_uri
+        MLflow tracking URI; default ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``
+        in the working directory.
+    """
+    from spepred.models.bundle import load_bundle, write_bundle
+    from spepred.models.config import TrainConfig
+    from spepred.models.report import metrics_table
+    from spepred.models.train import train_models
+
+    cfg = config or TrainConfig()
+    changes = {"seed": seed, "cv_folds": cv_folds}
+    if targets:
+        changes["targets"] = tuple(targets)
+    cfg = cfg.with_(**changes)
+    table, card = load_training_table(data, with_defaults=with_defaults)
+    result = train_models(table, cfg, progress=progress)
+    t0 = time.perf_counter()
+    bundle_dir = write_bundle(result, model_dir)
+    meta = load_bundle(bundle_dir).meta
+    result.timings_s["bundle"] = time.perf_counter() - t0
+    run = None
+    if track:
+        t0 = time.perf_counter()
+        from spepred.tracking.runs import log_training, resolve_tracking_uri
+
+        run = log_training(
+            result,
+            bundle_dir,
+            tracking_uri=resolve_tracking_uri(tracking_uri),
+            experiment=experiment,
+            data_card=card.to_dict() if card else None,
+            register=register,
+        )
+        result.timings_s["mlflow"] = time.perf_counter() - t0
+    return TrainReport(
+        result=result,
+        bundle_dir=bundle_dir,
+        metrics_text=metrics_table(meta["targets"]),
+        data_card=card,
+        run=run,
+    )
+
+
+# -- prediction -------------------------------------------------------------------------
+def default_model_path() -> Path:
+    """``$SPEPRED_MODEL``, else ``./models/default`` when it exists, else the bundle shipped
+    inside the package."""
+    import os
+    from importlib import resources
+
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    if (DEFAULT_MODEL_DIR / "manifest.json").exists():
+        return DEFAULT_MODEL_DIR
+    return Path(str(resources.files("spepred.resources").joinpath("default_model")))
+
+
+def load_predictor(path: str | Path | None = None):
+    """The predictor of a bundle (default: :func:`default_model_path`)."""
+    from spepred.models.predictor import Predictor
+
+    return Predictor.load(Path(path) if path is not None else default_model_path())
+
+
+def predict(table: pd.DataFrame | None = None, /, *, model: str | Path | None = None, **kwargs) -> pd.DataFrame:
+    """One-shot prediction: ``predict(df)`` or ``predict(smiles=..., crosslinker=...)``."""
+    return load_predictor(model).predict(table, **kwargs)

@@ -78,6 +78,251 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
     return 0
 
 
+class _StageBar:
+    """A tqdm bar advanced by ``progress("stage message")`` callbacks."""
+
+    def __init__(self, desc: str, enabled: bool = True) -> None:
+        self.enabled, self.bar, self.desc = enabled, None, desc
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=self.desc, unit="step", file=sys.stderr, leave=False)
+        self.bar.set_postfix_str(message[:60])
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import time
+
+    from spepred import api
+
+    targets = None
+    if args.targets:
+        targets = tuple(t.strip() for part in args.targets for t in part.split(",") if t.strip())
+    bar = _StageBar("training", enabled=not args.quiet)
+    t0 = time.perf_counter()
+    try:
+        report = api.train(
+            args.data,
+            with_defaults=args.with_defaults,
+            targets=targets,
+            model_dir=args.model_dir,
+            tracking_uri=args.tracking_uri,
+            experiment=args.experiment,
+            seed=args.seed,
+            cv_folds=args.cv_folds,
+            track=not args.no_track,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    result = report.result
+    if report.data_card is not None and report.data_card.missing_sources:
+        for src, why in report.data_card.missing_sources.items():
+            print(f"note: source {src} not available: {why}", file=sys.stderr)
+    print("labelled rows per source: " + ", ".join(f"{k} {v}" for k, v in result.rows_per_source.items()))
+    for key, why in result.skipped_targets.items():
+        print(f"not trained: {key}: {why}")
+    print()
+    print(report.metrics_text)
+    print()
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
+    print(f"stages: {stages}; total {time.perf_counter() - t0:.1f} s")
+    print(f"bundle: {report.bundle_dir}")
+    if report.run:
+        print(f"MLflow run {report.run['run_id']} ({report.run['model_uri']})")
+        if report.run.get("registered"):
+            print(f"registered model: {report.run['registered']}")
+    return 0
+
+
+#: Formulation columns -> the CLI option a user typed (for error messages in single mode).
+OPTION_OF = {
+    "monomer_smiles": "--smiles",
+    "crosslinker": "--crosslinker",
+    "crosslink_type": "--crosslink-type",
+    "filler": "--filler",
+    "filler_wt_pct": "--filler-wt-pct",
+    "salt": "--salt",
+    "salt_molality_mol_kg": "--molality",
+    "mw_g_mol": "--mw",
+    "temperature_C": "--temperature",
+    "plasticized": "--plasticized",
+}
+
+
+def parse_temperatures(values: list[str] | None) -> list[float]:
+    """``25``, ``25 40 60`` or ranges ``0:100:10`` (inclusive) -> temperatures in °C."""
+    from spepred.errors import InvalidValueError
+
+    if not values:
+        return [25.0]
+    out: list[float] = []
+    for v in values:
+        parts = v.split(":")
+        try:
+            if len(parts) == 1:
+                out.append(float(v))
+                continue
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = (float(p) for p in parts)
+        except ValueError:
+            raise InvalidValueError("--temperature", v, "a number or a range start:stop:step such as 0:100:10") from None
+        if step <= 0 or stop < start:
+            raise InvalidValueError("--temperature", v, "a range start:stop:step with step > 0 and stop >= start")
+        n = int(round((stop - start) / step)) + 1
+        if n > 1000:
+            raise InvalidValueError("--temperature", v, "at most 1000 temperatures")
+        out += [start + i * step for i in range(n) if start + i * step <= stop + 1e-9]
+    return out
+
+
+def _fmt_sigma(x: float) -> str:
+    return "—" if x != x else f"{x:.2e}"
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return "—" if x != x else f"{x:.{digits}f}"
+
+
+def render_table(pred, predictor) -> str:
+    """A chemist-readable table: σ in S/cm with its interval, window in V, strength in MPa."""
+    first = pred.iloc[0]
+    counts = predictor.label_counts
+    lines = [
+        "Formulation: matrix {m} | crosslinker {x} | filler {f} | salt {s}".format(
+            m=first.get("monomer_smiles", ""),
+            x=first.get("crosslinker", "") or "none",
+            f=first.get("filler", "") or "none",
+            s=first.get("salt", "") or "LiTFSI (default)",
+        ),
+        f"Model {predictor.model_version}; trained on "
+        + ", ".join(f"{n:,} {label} labels" for label, n in counts.items()),
+        "",
+        f"{'T (°C)':>7}  {'σ (S/cm)':>9}  {'σ 90% interval (S/cm)':>23}  {'window (V)':>10}  "
+        f"{'90% interval':>13}  {'strength (MPa)':>14}  {'90% interval':>14}  {'in domain':>9}",
+    ]
+    for _, r in pred.iterrows():
+        if r["status"] != "ok":
+            lines.append(f"{_fmt(float(r.get('temperature_C', float('nan'))), 0):>7}  could not be predicted: {r['status']}")
+            continue
+        lo, hi = 10 ** r["log10_sigma_S_cm_lo"], 10 ** r["log10_sigma_S_cm_hi"]
+        lines.append(
+            f"{_fmt(float(r['temperature_C']), 0):>7}  {_fmt_sigma(r['sigma_S_cm_pred']):>9}  "
+            f"{_fmt_sigma(lo) + ' – ' + _fmt_sigma(hi):>23}  {_fmt(r['esw_V_pred']):>10}  "
+            f"{_fmt(r['esw_V_lo']) + ' – ' + _fmt(r['esw_V_hi']):>13}  {_fmt(r['strength_MPa_pred'], 1):>14}  "
+            f"{_fmt(r['strength_MPa_lo'], 1) + ' – ' + _fmt(r['strength_MPa_hi'], 1):>14}  "
+            f"{'yes' if r['in_domain'] else 'NO':>9}"
+        )
+    warnings = []
+    for w in pred.loc[pred["status"] == "ok", "warnings"]:
+        for item in filter(None, str(w).split("; ")):
+            if item not in warnings:
+                warnings.append(item)
+    if warnings:
+        lines += ["", "Warnings:"] + [f"  - {w}" for w in warnings]
+    return "\n".join(lines)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
+    from spepred import api
+    from spepred.errors import FormulationError, InvalidValueError, SpepredError
+
+    if args.input:
+        return _predict_batch(args)
+    if not args.smiles:
+        raise InvalidValueError("--smiles", None, "at least one matrix SMILES (or --input FILE)")
+    predictor = api.load_predictor(args.model)
+    temps = parse_temperatures(args.temperature)
+    kwargs = dict(
+        smiles=args.smiles,
+        crosslinker=args.crosslinker,
+        crosslink_type=args.crosslink_type,
+        filler=args.filler,
+        filler_wt_pct=args.filler_wt_pct,
+        salt=args.salt,
+        molality=args.molality,
+        mw_g_mol=args.mw,
+        plasticized=True if args.plasticized else None,
+        temperature=temps,
+    )
+    try:
+        pred = predictor.predict(strict=True, **kwargs)
+    except FormulationError as err:
+        e = err.error
+        option = OPTION_OF.get(e.column, e.column)
+        reason = e.reason
+        if reason.startswith(f"invalid {e.column} "):
+            raise SpepredError(reason.replace(f"invalid {e.column} ", f"invalid {option} ", 1)) from None
+        if reason.startswith("unknown "):
+            raise SpepredError(reason) from None
+        from spepred.errors import _short
+
+        raise SpepredError(f"invalid {option} {_short(e.value)!r}: {reason}") from None
+    if args.format == "json":
+        records = json.loads(pred.to_json(orient="records"))
+        print(
+            json.dumps(
+                {
+                    "model_version": predictor.model_version,
+                    "training_labels": predictor.label_counts,
+                    "predictions": records,
+                },
+                indent=1,
+            )
+        )
+    elif args.format == "csv":
+        sys.stdout.write(pred.to_csv(index=False))
+    else:
+        print(render_table(pred, predictor))
+    return 0
+
+
+def _predict_batch(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from spepred import api
+    from spepred.data.schema import read_table
+
+    table = read_table(args.input)
+    predictor = api.load_predictor(args.model)
+    pred = predictor.predict(table, source=Path(args.input).name)
+    n_ok = int((pred["status"] == "ok").sum())
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            if out.suffix.lower() in {".parquet", ".pq"}:
+                pred.to_parquet(tmp, index=False)
+            else:
+                pred.to_csv(tmp, index=False)
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        print(f"{len(pred)} rows: {n_ok} predicted, {len(pred) - n_ok} with a status explaining why not -> {out}")
+    elif args.format == "json":
+        sys.stdout.write(pred.to_json(orient="records") + "\n")
+    else:
+        sys.stdout.write(pred.to_csv(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spepred",
@@ -113,6 +358,57 @@ def build_parser() -> argparse.ArgumentParser:
     feat.add_argument("--xtb", action="store_true", help="add GFN2-xTB orbital energies (slow)")
     feat.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     feat.set_defaults(func=_cmd_featurize)
+
+    tr = sub.add_parser("train", help="train the σ, window and strength models (MLflow-tracked)")
+    _add_common(tr)
+    tr.add_argument(
+        "--data",
+        action="append",
+        metavar="CSV",
+        help="your own formulation table with labels (repeatable); default: the built-in sources",
+    )
+    tr.add_argument(
+        "--with-defaults", action="store_true", help="with --data: add the built-in sources too"
+    )
+    tr.add_argument(
+        "--targets", action="append", metavar="T", help="sigma, esw, strength (comma-separated; default all)"
+    )
+    tr.add_argument("--model-dir", default="models/default", help="bundle directory (models/default)")
+    tr.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here)",
+    )
+    tr.add_argument("--experiment", default="spepred", help="MLflow experiment name (spepred)")
+    tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    tr.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for σ (5)")
+    tr.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    tr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    tr.set_defaults(func=_cmd_train)
+
+    pr = sub.add_parser(
+        "predict",
+        help="predict σ, window and strength for one formulation or a CSV of them",
+        description="Single formulation: --smiles ... [--crosslinker PETEA] ...; batch: --input CSV --output CSV.",
+    )
+    _add_common(pr)
+    pr.add_argument("--smiles", action="append", help="matrix monomer or repeat-unit SMILES (repeat for several)")
+    pr.add_argument("--crosslinker", help="crosslinker name (PETEA, PEGDA, HDI, ...) or SMILES; several with ';'")
+    pr.add_argument("--crosslink-type", help="h_bond, metal_coordination, ..., small_molecule (default: inferred)")
+    pr.add_argument("--filler", help="filler name (SiO2, UiO-66, ...)")
+    pr.add_argument("--filler-wt-pct", type=float, help="filler loading (wt%%)")
+    pr.add_argument("--salt", help="lithium salt name or SMILES (default LiTFSI); 'none' for single-ion")
+    pr.add_argument("--molality", type=float, help="salt molality (mol/kg polymer)")
+    pr.add_argument("--mw", type=float, help="polymer molecular weight (g/mol)")
+    pr.add_argument("--plasticized", action="store_true", help="a liquid electrolyte or plasticizer is present")
+    pr.add_argument(
+        "--temperature", nargs="+", metavar="T", help="°C: one or more values or ranges like 0:100:10 (default 25)"
+    )
+    pr.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
+    pr.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (table)")
+    pr.add_argument("--input", help="batch: formulation table (CSV or Parquet)")
+    pr.add_argument("--output", help="batch: predictions file (CSV or Parquet); default stdout")
+    pr.set_defaults(func=_cmd_predict)
 
     return parser
 

@@ -78,6 +78,15 @@ class RowError:
         )
 
 
+class FormulationError(SpepredError, ValueError):
+    """A single formulation that cannot be predicted; carries the structured row error."""
+
+    def __init__(self, error: RowError) -> None:
+        self.error = error
+        super().__init__(error.reason if error.reason.startswith(("invalid ", "unknown ")) else
+                         f"invalid {error.column} {_short(error.value)!r}: {error.reason}")
+
+
 class TableValidationError(SpepredError, ValueError):
     """A table with one or more bad rows; lists every one of them."""
 
@@ -95,7 +104,15 @@ class TableValidationError(SpepredError, ValueError):
 
 
 def _short(value: object, limit: int = 120) -> object:
-    """Truncate very long values so that an error message stays one readable line."""
+    """A value as it should read in a message: NumPy scalars as plain Python numbers, very
+    long strings truncated so that an error message stays one readable line."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + f"...(+{len(value) - limit} chars)"
     return value

@@ -194,9 +194,6 @@ def fragment_ids(smiles: str, radius: int = 2) -> frozenset[int]:
     return frozenset(gen.GetSparseCountFingerprint(parse_smiles(smiles)).GetNonzeroElements())
 
 
-def bulk_tanimoto(query, pool: list) -> np.ndarray:
-    return np.asarray(DataStructs.BulkTanimotoSimilarity(query, pool), dtype=np.float64)
-
 
 ANION_NAMES = (
     "anion_heavy_atoms",
@@ -250,3 +247,33 @@ def anion_descriptors(salt_smiles: str) -> tuple[float, ...]:
 
 
 _IMIDE = Chem.MolFromSmarts("[N-](S(=O)=O)S(=O)=O")
+
+
+FP_BITS = 2048
+
+
+def packed_fingerprints(smiles: list[str], bits: int = FP_BITS) -> np.ndarray:
+    """Morgan (r=2) bit vectors of ``smiles`` packed into uint8 rows (savable with NumPy)."""
+    out = np.zeros((len(smiles), bits // 8), dtype=np.uint8)
+    for i, s in enumerate(smiles):
+        arr = np.zeros(bits, dtype=np.uint8)
+        DataStructs.ConvertToNumpyArray(morgan_bits(s, 2, bits), arr)
+        out[i] = np.packbits(arr)
+    return out
+
+
+def unpack_fingerprints(packed: np.ndarray, bits: int = FP_BITS) -> list:
+    """Inverse of :func:`packed_fingerprints` (RDKit bit vectors for bulk Tanimoto)."""
+    fps = []
+    for row in packed:
+        bv = DataStructs.ExplicitBitVect(bits)
+        bv.SetBitsFromList(np.flatnonzero(np.unpackbits(row)).tolist())
+        fps.append(bv)
+    return fps
+
+
+def max_tanimoto(smiles: str, pool: list, bits: int = FP_BITS) -> float:
+    """Highest Tanimoto similarity of ``smiles`` to any fingerprint of ``pool`` (0 if empty)."""
+    if not pool:
+        return 0.0
+    return float(max(DataStructs.BulkTanimotoSimilarity(morgan_bits(smiles, 2, bits), pool)))

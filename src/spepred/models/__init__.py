@@ -1,0 +1,1 @@
+"""One estimator per property, intervals, applicability domain, the bundle."""

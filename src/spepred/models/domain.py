@@ -1,0 +1,111 @@
+"""Applicability domain: how much a query's building blocks resemble what a model saw.
+
+Two signals, per formulation:
+
+* ``domain_similarity``: for every structured building block of the query (matrix
+  components, reacted crosslinkers), the maximum Tanimoto similarity (Morgan r=2, 2048
+  bits) to the training set's building blocks of the same kind; the formulation takes the
+  *lowest* of these (its least familiar part);
+* ``unseen_fragments``: how many Morgan fragments (unfolded, r=2) of the query's building
+  blocks never occur in training.
+
+``in_domain`` = similarity >= ``min_similarity`` and unseen fragments <= ``max_unseen``.
+State is saved as NumPy arrays (no pickle).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spepred.chem import descriptors as D
+from spepred.chem.resolve import resolve_crosslinkers, resolve_matrix
+
+def _components(monomer_smiles: str, crosslinker: str) -> tuple[list[str], list[str]]:
+    matrix = [c.smiles for c in resolve_matrix(monomer_smiles)]
+    xl = [c.reacted_smiles for c in resolve_crosslinkers(crosslinker) if c.reacted_smiles]
+    return matrix, xl
+
+
+@dataclass
+class ApplicabilityDomain:
+    """Training building blocks (fingerprints, fragments) and the in-domain thresholds."""
+
+    matrix_fps: np.ndarray  # packed bits, one row per distinct training matrix component
+    crosslinker_fps: np.ndarray
+    fragments: np.ndarray  # sorted int64 Morgan fragment ids seen in training
+    min_similarity: float = 0.4
+    max_unseen: int = 4
+
+    def __post_init__(self) -> None:
+        self._m = D.unpack_fingerprints(self.matrix_fps)
+        self._x = D.unpack_fingerprints(self.crosslinker_fps)
+        self._frag = set(int(f) for f in self.fragments)
+
+    @classmethod
+    def fit(cls, table: pd.DataFrame, **thresholds) -> ApplicabilityDomain:
+        matrix: set[str] = set()
+        xl: set[str] = set()
+        keys = table[["monomer_smiles", "crosslinker"]].drop_duplicates()
+        for m, x in keys.itertuples(index=False):
+            mm, xx = _components(m, x)
+            matrix.update(mm)
+            xl.update(xx)
+        frags: set[int] = set()
+        for s in (*matrix, *xl):
+            frags.update(D.fragment_ids(s))
+        return cls(
+            matrix_fps=D.packed_fingerprints(sorted(matrix)),
+            crosslinker_fps=D.packed_fingerprints(sorted(xl)),
+            fragments=np.array(sorted(frags), dtype=np.int64),
+            **thresholds,
+        )
+
+    def score_one(self, monomer_smiles: str, crosslinker: str) -> tuple[float, int]:
+        matrix, xl = _components(monomer_smiles, crosslinker)
+        sims = [D.max_tanimoto(s, self._m) for s in matrix] + [D.max_tanimoto(s, self._x) for s in xl]
+        unseen = sum(len(D.fragment_ids(s) - self._frag) for s in (*matrix, *xl))
+        return (min(sims) if sims else math.nan), unseen
+
+    def score(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``domain_similarity``, ``unseen_fragments``, ``in_domain`` per row (computed once
+        per distinct matrix/crosslinker pair)."""
+        keys = pd.MultiIndex.from_frame(table[["monomer_smiles", "crosslinker"]].astype(str))
+        codes, uniques = pd.factorize(keys)
+        sim = np.full(len(uniques), np.nan)
+        unseen = np.zeros(len(uniques), dtype=np.int64)
+        for k, (m, x) in enumerate(uniques):
+            try:
+                sim[k], unseen[k] = self.score_one(m, x)
+            except Exception:  # rows that cannot be parsed get no score (status says why)
+                sim[k], unseen[k] = np.nan, -1
+        s, u = sim[codes], unseen[codes]
+        return pd.DataFrame(
+            {
+                "domain_similarity": s,
+                "unseen_fragments": u,
+                "in_domain": (s >= self.min_similarity) & (u >= 0) & (u <= self.max_unseen),
+            },
+            index=table.index,
+        )
+
+    # -- persistence (NumPy arrays, no pickle) ------------------------------------------
+    def save(self, directory: Path) -> dict:
+        np.save(directory / "domain_matrix_fps.npy", self.matrix_fps, allow_pickle=False)
+        np.save(directory / "domain_crosslinker_fps.npy", self.crosslinker_fps, allow_pickle=False)
+        np.save(directory / "domain_fragments.npy", self.fragments, allow_pickle=False)
+        return {"min_similarity": self.min_similarity, "max_unseen": self.max_unseen}
+
+    @classmethod
+    def load(cls, directory: Path, params: dict) -> ApplicabilityDomain:
+        return cls(
+            matrix_fps=np.load(directory / "domain_matrix_fps.npy", allow_pickle=False),
+            crosslinker_fps=np.load(directory / "domain_crosslinker_fps.npy", allow_pickle=False),
+            fragments=np.load(directory / "domain_fragments.npy", allow_pickle=False),
+            min_similarity=float(params["min_similarity"]),
+            max_unseen=int(params["max_unseen"]),
+        )

@@ -1,0 +1,297 @@
+"""Predictions from a bundle: one output row per input row, with intervals, applicability
+domain, warnings and a ``status``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spepred.data.schema import validate_formulations
+from spepred.errors import FormulationError, InvalidValueError, SpepredError
+from spepred.featurize.names import describe_feature
+from spepred.models.bundle import Bundle, load_bundle
+from spepred.models.config import TARGETS
+
+#: Output columns, in order, after the input columns.
+OUTPUT_COLUMNS = (
+    "log10_sigma_S_cm_pred",
+    "log10_sigma_S_cm_lo",
+    "log10_sigma_S_cm_hi",
+    "sigma_S_cm_pred",
+    "esw_V_pred",
+    "esw_V_lo",
+    "esw_V_hi",
+    "strength_MPa_pred",
+    "strength_MPa_lo",
+    "strength_MPa_hi",
+    "domain_similarity",
+    "unseen_fragments",
+    "in_domain",
+    "warnings",
+    "model_version",
+    "status",
+)
+#: Keyword arguments of :meth:`Predictor.predict` -> formulation columns.
+KWARG_COLUMNS = {
+    "smiles": "monomer_smiles",
+    "monomer_smiles": "monomer_smiles",
+    "crosslinker": "crosslinker",
+    "crosslink_type": "crosslink_type",
+    "filler": "filler",
+    "filler_wt_pct": "filler_wt_pct",
+    "salt": "salt",
+    "molality": "salt_molality_mol_kg",
+    "salt_molality_mol_kg": "salt_molality_mol_kg",
+    "mw_g_mol": "mw_g_mol",
+    "plasticized": "plasticized",
+    "temperature": "temperature_C",
+    "temperature_C": "temperature_C",
+}
+MAX_CURVE_POINTS = 1000
+
+
+def formulation_frame(**kwargs) -> pd.DataFrame:
+    """One formulation (or several temperatures of one) from keyword arguments.
+
+    ``smiles`` may be a list (multi-component matrix, joined with ``.``); ``temperature``
+    may be a list (one row per temperature); ``crosslinker``/``filler`` may be lists.
+    """
+    unknown = set(kwargs) - set(KWARG_COLUMNS)
+    if unknown:
+        raise InvalidValueError(
+            "argument", sorted(unknown)[0], "one of " + ", ".join(sorted(KWARG_COLUMNS))
+        )
+    row: dict[str, object] = {}
+    temps: list = [None]
+    for key, value in kwargs.items():
+        col = KWARG_COLUMNS[key]
+        if value is None:
+            continue
+        if col == "monomer_smiles" and isinstance(value, (list, tuple)):
+            value = ".".join(str(v) for v in value)
+        elif col in ("crosslinker", "filler") and isinstance(value, (list, tuple)):
+            value = ";".join(str(v) for v in value)
+        elif col == "temperature_C" and isinstance(value, (list, tuple, np.ndarray, range)):
+            temps = list(value)
+            continue
+        row[col] = value
+    if "monomer_smiles" not in row:
+        raise InvalidValueError("smiles", None, "at least one matrix SMILES (smiles=...)")
+    rows = []
+    for t in temps:
+        r = dict(row)
+        if t is not None:
+            r["temperature_C"] = t
+        elif "temperature_C" not in r:
+            r["temperature_C"] = 25.0
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+class Predictor:
+    """σ, window and strength with 90 % intervals and domain flags, from a bundle.
+
+    Parameters
+    ----------
+    bundle
+        A loaded :class:`~spepred.models.bundle.Bundle` (see :func:`load_predictor`).
+    """
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+
+    @classmethod
+    def load(cls, path: str | Path) -> Predictor:
+        return cls(load_bundle(path))
+
+    # -- what the model knows -----------------------------------------------------------
+    @property
+    def model_version(self) -> str:
+        return self.bundle.model_version
+
+    @property
+    def label_counts(self) -> dict[str, int]:
+        """Training labels per property (so a window predicted from ten labels says so)."""
+        t = self.bundle.targets
+        return {spec.label: int(t[k]["n_labels"]) for k, spec in TARGETS.items() if k in t}
+
+    def info(self) -> dict:
+        """Version, metrics and training label counts (what ``GET /model`` returns)."""
+        meta = self.bundle.meta
+        return {
+            "model_version": meta["model_version"],
+            "created_utc": meta["created_utc"],
+            "data_hash": meta["data_hash"],
+            "rows_per_source": meta["rows_per_source"],
+            "targets": {
+                TARGETS[k].label: {
+                    "n_labels": v["n_labels"],
+                    "n_groups": v["n_groups"],
+                    "cv_scheme": v["cv_scheme"],
+                    "metrics": v["metrics"],
+                    "baseline_metrics": v["baseline_metrics"],
+                    "beats_baseline": v["beats_baseline"],
+                    "interval": f"{100 * (1 - v['alpha']):.0f} % split-conformal",
+                }
+                for k, v in self.bundle.targets.items()
+            },
+            "skipped_targets": meta.get("skipped_targets", {}),
+            "library_versions": meta["library_versions"],
+        }
+
+    def target_warnings(self) -> dict[str, str]:
+        """Properties whose model did not beat the mean baseline in cross-validation."""
+        out = {}
+        for key, v in self.bundle.targets.items():
+            if not v["beats_baseline"]:
+                label = TARGETS[key].label
+                out[label] = (
+                    f"{label} model does not beat the training mean in cross-validation "
+                    f"({v['n_labels']} labels): treat it as a rough prior"
+                )
+        return out
+
+    # -- predictions --------------------------------------------------------------------
+    def predict(
+        self,
+        table: pd.DataFrame | None = None,
+        /,
+        *,
+        source: str = "input",
+        strict: bool = False,
+        **kwargs,
+    ) -> pd.DataFrame:
+        """Predict every row of a formulation table (or one formulation from keywords).
+
+        Returns the input columns followed by :data:`OUTPUT_COLUMNS`, one row per input
+        row in order; rows that cannot be predicted have ``status`` set to the reason.
+        With ``strict=True`` the first bad row raises :class:`FormulationError` instead.
+        """
+        if table is None:
+            table = formulation_frame(**kwargs)
+        elif kwargs:
+            raise InvalidValueError("arguments", sorted(kwargs)[0], "either a table or keywords, not both")
+        if not isinstance(table, pd.DataFrame):
+            raise InvalidValueError("table", type(table).__name__, "a pandas DataFrame")
+        table = table.reset_index(drop=True)
+        normalized, errors = validate_formulations(table, source=source)
+        if strict and errors:
+            raise FormulationError(errors[0])
+        n = len(normalized)
+        reasons: dict[int, list[str]] = {}
+        for e in errors:
+            if isinstance(e.row, int):
+                reasons.setdefault(e.row - 1, []).append(f"{e.column}: {e.reason}")
+        ok = np.ones(n, dtype=bool)
+        if reasons:
+            ok[list(reasons)] = False
+        feats = self.bundle.featurizer.transform(normalized, ok=ok, source=source)
+        if strict and feats.errors:
+            raise FormulationError(feats.errors[0])
+        for e in feats.errors:
+            reasons.setdefault(e.row - 1, []).append(f"{e.column}: {e.reason}")
+        ok = feats.ok
+        out = pd.DataFrame(index=table.index)
+        X = feats.features[ok]
+        for key in ("sigma", "esw", "strength"):
+            spec = TARGETS[key]
+            pred = np.full(n, np.nan)
+            lo = np.full(n, np.nan)
+            hi = np.full(n, np.nan)
+            if key in self.bundle.boosters and len(X):
+                info = self.bundle.targets[key]
+                z = self.bundle.boosters[key].inplace_predict(X)
+                q = float(info["conformal_q"])
+                # intervals never leave the range the labels span (σ above 1 S/cm is not a
+                # prediction, it is an artefact of a symmetric interval)
+                zmin, zmax = info["label_range"]
+                zl, zh = np.maximum(z - q, zmin), np.minimum(z + q, zmax)
+                if spec.transform == "log10":
+                    z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
+                pred[ok], lo[ok], hi[ok] = z, zl, zh
+            out[f"{spec.label}_pred"] = pred
+            out[f"{spec.label}_lo"] = lo
+            out[f"{spec.label}_hi"] = hi
+            if key == "sigma":
+                out["sigma_S_cm_pred"] = 10.0 ** pred
+        dom = self.bundle.domain.score(normalized[ok]) if ok.any() else None
+        sim = np.full(n, np.nan)
+        unseen = np.full(n, -1, dtype=np.int64)
+        in_domain = np.zeros(n, dtype=bool)
+        if dom is not None:
+            sim[ok] = dom["domain_similarity"].to_numpy()
+            unseen[ok] = dom["unseen_fragments"].to_numpy()
+            in_domain[ok] = dom["in_domain"].to_numpy()
+        out["domain_similarity"] = sim
+        out["unseen_fragments"] = unseen
+        out["in_domain"] = in_domain
+        base_warnings = list(self.target_warnings().values())
+        warn = []
+        for i in range(n):
+            if not ok[i]:
+                warn.append("")
+                continue
+            w = []
+            if not in_domain[i]:
+                w.append(
+                    f"out of domain: least familiar building block has Tanimoto "
+                    f"{sim[i]:.2f} to training, {unseen[i]} unseen fragments"
+                )
+            w += base_warnings
+            warn.append("; ".join(w))
+        out["warnings"] = warn
+        out["model_version"] = self.model_version
+        out["status"] = [
+            "ok" if ok[i] else "; ".join(dict.fromkeys(reasons.get(i, ["could not be predicted"])))
+            for i in range(n)
+        ]
+        result = pd.concat([table, out[list(OUTPUT_COLUMNS)]], axis=1)
+        return result
+
+    def sigma_curve(self, temperatures: Iterable[float] = range(-20, 121, 10), **formulation) -> pd.DataFrame:
+        """σ(T) of one formulation: a row per temperature with its 90 % band."""
+        temps = list(temperatures)
+        if not temps or len(temps) > MAX_CURVE_POINTS:
+            raise InvalidValueError("temperatures", len(temps), f"1 to {MAX_CURVE_POINTS} values")
+        formulation.pop("temperature", None)
+        formulation.pop("temperature_C", None)
+        return self.predict(temperature=temps, **formulation)
+
+    def explain(self, table: pd.DataFrame | None = None, /, *, target: str = "sigma", top: int = 10, **kwargs) -> pd.DataFrame:
+        """Top feature contributions (XGBoost SHAP values, ``pred_contribs``) to one prediction,
+        in model units (log10 S/cm for σ, V for the window, log10 MPa for strength)."""
+        import xgboost as xgb
+
+        if target not in self.bundle.boosters:
+            raise InvalidValueError("target", target, "one of " + ", ".join(self.bundle.boosters))
+        if table is None:
+            table = formulation_frame(**kwargs)
+        if len(table) != 1:
+            raise InvalidValueError("formulation", f"{len(table)} rows", "exactly one formulation")
+        normalized, errors = validate_formulations(table.reset_index(drop=True))
+        if errors:
+            raise SpepredError(str(errors[0]))
+        feats = self.bundle.featurizer.transform(normalized)
+        if feats.errors:
+            raise SpepredError(str(feats.errors[0]))
+        names = self.bundle.featurizer.feature_names
+        dm = xgb.DMatrix(feats.features, feature_names=names, missing=math.nan)
+        contrib = self.bundle.boosters[target].predict(dm, pred_contribs=True)[0]
+        frame = pd.DataFrame(
+            {
+                "feature": names,
+                "description": [describe_feature(f) for f in names],
+                "value": feats.features[0],
+                "contribution": contrib[:-1],
+            }
+        )
+        frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+        frame = frame.head(top).reset_index(drop=True)
+        bias = pd.DataFrame(
+            [{"feature": "bias", "description": "training mean (model baseline)", "value": np.nan, "contribution": contrib[-1]}]
+        )
+        return pd.concat([frame, bias], ignore_index=True)

@@ -1,0 +1,1 @@
+"""Every ``import mlflow`` of spepred lives in this package (runs, registry, pyfunc)."""

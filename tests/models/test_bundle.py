@@ -1,0 +1,83 @@
+"""The bundle: checksums refuse tampered or truncated files, no pickle, atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from spepred.errors import ModelBundleError
+from spepred.models.bundle import load_bundle, write_bundle
+
+
+@pytest.fixture
+def bundle_copy(tiny_trained, tmp_path):
+    report, _, _ = tiny_trained
+    dst = tmp_path / "bundle"
+    shutil.copytree(report.bundle_dir, dst)
+    return dst
+
+
+def test_bundle_has_only_safe_formats(bundle_copy):
+    names = {p.name for p in bundle_copy.iterdir()}
+    assert {"bundle.json", "manifest.json", "model_sigma.ubj"} <= names
+    assert all(p.suffix in {".json", ".ubj", ".npy"} for p in bundle_copy.iterdir())
+    for npy in bundle_copy.glob("*.npy"):
+        assert b"pickle" not in npy.read_bytes()[:200]
+
+
+def test_tampered_model_is_refused(bundle_copy):
+    path = bundle_copy / "model_sigma.ubj"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelBundleError, match="model_sigma.ubj fails its SHA-256 check"):
+        load_bundle(bundle_copy)
+
+
+def test_truncated_file_is_refused(bundle_copy):
+    path = bundle_copy / "domain_fragments.npy"
+    path.write_bytes(path.read_bytes()[:10])
+    with pytest.raises(ModelBundleError, match="domain_fragments.npy fails"):
+        load_bundle(bundle_copy)
+
+
+def test_missing_file_and_missing_manifest(bundle_copy):
+    (bundle_copy / "model_esw.ubj").unlink()
+    with pytest.raises(ModelBundleError, match="'model_esw.ubj' listed in the manifest is missing"):
+        load_bundle(bundle_copy)
+    (bundle_copy / "manifest.json").unlink()
+    with pytest.raises(ModelBundleError, match="not a spepred model bundle"):
+        load_bundle(bundle_copy)
+
+
+def test_feature_schema_mismatch_is_refused(bundle_copy):
+    meta = json.loads((bundle_copy / "bundle.json").read_text())
+    meta["featurizer"]["morgan_size"] = 128
+    (bundle_copy / "bundle.json").write_text(json.dumps(meta))
+    manifest = json.loads((bundle_copy / "manifest.json").read_text())
+    from spepred.models.bundle import _sha256
+
+    manifest["files"]["bundle.json"] = _sha256(bundle_copy / "bundle.json")
+    (bundle_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelBundleError, match="feature layout"):
+        load_bundle(bundle_copy)
+
+
+def test_rewrite_replaces_atomically_and_leaves_no_temporaries(tiny_trained, tmp_path):
+    report, _, _ = tiny_trained
+    target = tmp_path / "models" / "default"
+    write_bundle(report.result, target)
+    first = (target / "manifest.json").read_text()
+    write_bundle(report.result, target)
+    assert load_bundle(target).model_version
+    leftovers = [p.name for p in target.parent.iterdir() if p.name != "default"]
+    assert leftovers == []
+    assert json.loads(first)["files"].keys() == json.loads((target / "manifest.json").read_text())["files"].keys()
+
+
+def test_interrupted_swap_falls_back_to_the_previous_bundle(bundle_copy, tmp_path):
+    prev = bundle_copy.parent / f".{bundle_copy.name}.previous"
+    bundle_copy.rename(prev)  # killed between the two renames
+    assert load_bundle(bundle_copy).path == prev

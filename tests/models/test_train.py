@@ -1,0 +1,115 @@
+"""Training on a tiny table: metrics, artifacts, MLflow run and registry, pyfunc parity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spepred.api import load_predictor, train
+from spepred.errors import TableValidationError
+from spepred.models.config import TrainConfig
+from spepred.models.predictor import OUTPUT_COLUMNS
+from spepred.models.train import conformal_quantile, train_models
+from tests.models.conftest import TINY
+
+QUERY = pd.DataFrame(
+    [
+        {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0},
+        {"monomer_smiles": "[*]CCO[*]", "salt": "LiTFSI", "temperature_C": 60.0, "salt_molality_mol_kg": 1.0},
+        {"monomer_smiles": "C1CC", "temperature_C": 25.0},
+    ]
+)
+
+
+def test_the_run_has_metrics_artifacts_and_a_registered_model(tiny_trained):
+    import mlflow
+
+    report, uri, _ = tiny_trained
+    client = mlflow.MlflowClient(uri)
+    run = client.get_run(report.run["run_id"])
+    metrics = run.data.metrics
+    for key in ("sigma", "esw", "strength"):
+        for name in ("mae", "rmse", "r2", "spearman"):
+            assert f"{key}.cv.{name}" in metrics and f"{key}.baseline.{name}" in metrics
+    assert "sigma.cv.within_1_order" in metrics and "sigma.cv.coverage_90" in metrics
+    assert run.data.params["data_hash"] == report.result.data_hash
+    assert run.data.params["seed"] == "0"
+    assert run.data.tags["lib.xgboost"]
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {
+        "parity_log10_sigma_S_cm.png",
+        "residuals_esw_V.png",
+        "cv_predictions_log10_sigma_S_cm.csv",
+        "feature_importance_strength_MPa.csv",
+        "model_card.md",
+        "config.json",
+    } <= artifacts
+    versions = client.search_model_versions("name='spepred'")
+    assert versions and versions[0].run_id == run.info.run_id
+
+
+def test_registered_pyfunc_gives_the_bundle_predictions(tiny_trained):
+    import mlflow
+
+    report, uri, _ = tiny_trained
+    mlflow.set_tracking_uri(uri)
+    model = mlflow.pyfunc.load_model(report.run["registered"])
+    from_mlflow = model.predict(QUERY)
+    from_bundle = load_predictor(report.bundle_dir).predict(QUERY)
+    cols = list(OUTPUT_COLUMNS)
+    pd.testing.assert_frame_equal(from_mlflow[cols].reset_index(drop=True), from_bundle[cols])
+    assert list(from_bundle["status"][:2]) == ["ok", "ok"]
+    assert "monomer_smiles" in from_bundle["status"][2]
+
+
+def test_cv_is_grouped_and_reported_against_the_baseline(tiny_trained):
+    report, _, _ = tiny_trained
+    sigma = report.result.targets["sigma"]
+    cv = sigma.cv_predictions
+    assert cv.groupby("group")["fold"].nunique().max() == 1  # no group straddles folds
+    assert sigma.n_groups == 7
+    assert "mean baseline" in report.metrics_text
+    esw = report.result.targets["esw"]
+    assert esw.cv_scheme.startswith("logo")
+    assert len(esw.fold_mae) == 7
+
+
+def test_sigma_is_monotone_in_temperature(tiny_trained):
+    report, _, _ = tiny_trained
+    p = load_predictor(report.bundle_dir)
+    for smi, xl in (("C=CC(=O)OCCO", "PETEA"), ("[*]CCO[*]", ""), ("C1OCCO1", "TTE")):
+        curve = p.sigma_curve(range(-20, 121, 5), smiles=smi, crosslinker=xl or None)
+        assert (np.diff(curve["log10_sigma_S_cm_pred"]) >= -1e-9).all()
+
+
+def test_a_tiny_set_can_be_overfit():
+    table = pd.read_csv(TINY)
+    from spepred.data.schema import require_valid
+
+    cfg = TrainConfig(targets=("sigma",), cv_folds=3)
+    result = train_models(require_valid(table), cfg)
+    booster = result.targets["sigma"].booster
+    X = result.featurizer.transform(require_valid(table)).features
+    fit = booster.inplace_predict(X)
+    assert np.mean(np.abs(fit - table["log10_sigma_S_cm"].to_numpy())) < 0.1
+
+
+def test_bad_rows_in_user_data_fail_once_listing_all(tmp_path):
+    bad = tmp_path / "bad.csv"
+    table = pd.read_csv(TINY, dtype=str)
+    table.loc[3, "monomer_smiles"] = "C1CC"
+    table.loc[9, "temperature_C"] = "hot"
+    table.loc[12, "crosslinker"] = "PETA"
+    table.to_csv(bad, index=False)
+    with pytest.raises(TableValidationError) as info:
+        train([bad], model_dir=tmp_path / "b", track=False)
+    rows = sorted({e.row for e in info.value.errors})
+    assert rows == [4, 10, 13]
+    assert not (tmp_path / "b").exists()
+
+
+def test_conformal_quantile():
+    r = np.arange(1, 20, dtype=float)  # 19 residuals: ceil(20 * 0.9) = 18th smallest
+    assert conformal_quantile(r, 0.1) == 18.0
+    assert conformal_quantile(np.array([1.0, 2.0]), 0.1) == 2.0
