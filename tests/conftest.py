@@ -43,3 +43,17 @@ def no_mirror(monkeypatch, tmp_path):
     monkeypatch.delenv("SPEPRED_DATA_MIRROR", raising=False)
     monkeypatch.setenv("SPEPRED_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.setattr(sources, "URL_PATTERN", "http://127.0.0.1:9/{repo}/{commit}/{path}")
+
+
+TINY = FIXTURES / "tiny_train.csv"
+
+
+@pytest.fixture(scope="session")
+def tiny_trained(tmp_path_factory):
+    """Train once on the tiny table into a temporary SQLite store and bundle directory."""
+    from spepred.api import train
+
+    root = tmp_path_factory.mktemp("tiny-train")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    report = train([TINY], model_dir=root / "bundle", tracking_uri=uri, experiment="tiny", cv_folds=3)
+    return report, uri, root

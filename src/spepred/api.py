@@ -190,11 +190,11 @@ def default_model_path() -> Path:
     return Path(str(resources.files("spepred.resources").joinpath("default_model")))
 
 
-def load_predictor(path: str | Path | None = None):
+def load_predictor(path: str | Path | None = None, *, n_jobs: int | None = None):
     """The predictor of a bundle (default: :func:`default_model_path`)."""
     from spepred.models.predictor import Predictor
 
-    return Predictor.load(Path(path) if path is not None else default_model_path())
+    return Predictor.load(Path(path) if path is not None else default_model_path(), n_jobs=n_jobs)
 
 
 def predict(table: pd.DataFrame | None = None, /, *, model: str | Path | None = None, **kwargs) -> pd.DataFrame:

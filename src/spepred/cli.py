@@ -14,8 +14,15 @@ from collections.abc import Sequence
 EXIT_USAGE = 2
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks and debug logs")
+def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # sub-commands must not reset a -v given before them (argparse sub-parser defaults win)
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show tracebacks and debug logs",
+    )
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
@@ -290,36 +297,30 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _predict_batch(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
     from pathlib import Path
 
     from spepred import api
-    from spepred.data.schema import read_table
+    from spepred.data.schema import read_table, write_table
 
     table = read_table(args.input)
     predictor = api.load_predictor(args.model)
     pred = predictor.predict(table, source=Path(args.input).name)
     n_ok = int((pred["status"] == "ok").sum())
     if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            if out.suffix.lower() in {".parquet", ".pq"}:
-                pred.to_parquet(tmp, index=False)
-            else:
-                pred.to_csv(tmp, index=False)
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        out = write_table(pred, args.output)
         print(f"{len(pred)} rows: {n_ok} predicted, {len(pred) - n_ok} with a status explaining why not -> {out}")
     elif args.format == "json":
         sys.stdout.write(pred.to_json(orient="records") + "\n")
     else:
         sys.stdout.write(pred.to_csv(index=False))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from spepred.server import serve
+
+    print(f"spepred serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    serve(args.model, host=args.host, port=args.port)
     return 0
 
 
@@ -331,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
             "strength (MPa) of crosslinked solid polymer electrolytes."
         ),
     )
-    _add_common(parser)
+    _add_common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     data = sub.add_parser("data", help="build the harmonized formulation table")
@@ -409,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--input", help="batch: formulation table (CSV or Parquet)")
     pr.add_argument("--output", help="batch: predictions file (CSV or Parquet); default stdout")
     pr.set_defaults(func=_cmd_predict)
+
+    sv = sub.add_parser("serve", help="HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")
+    _add_common(sv)
+    sv.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1; loopback only by default)")
+    sv.add_argument("--port", type=int, default=8000, help="port (8000)")
+    sv.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
+    sv.set_defaults(func=_cmd_serve)
 
     return parser
 

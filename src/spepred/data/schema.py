@@ -94,12 +94,13 @@ _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f", ""})
 
 
-def _add_flag(flags: pd.Series, mask: np.ndarray, flag: str) -> pd.Series:
+def _add_flag(flags: np.ndarray, mask: np.ndarray, flag: str) -> np.ndarray:
+    """Append ``flag`` to the ``;``-separated flags of the rows in ``mask``."""
     if not mask.any():
         return flags
-    cur = flags[mask]
     flags = flags.copy()
-    flags[mask] = np.where(cur == "", flag, cur + ";" + flag)
+    cur = flags[mask]
+    flags[mask] = np.where(cur == "", flag, cur + (";" + flag))
     return flags
 
 
@@ -109,30 +110,43 @@ def _row_label(index_pos: int) -> int:
 
 
 def _check_unique(
-    values: pd.Series,
+    values: np.ndarray,
     resolver: Callable[[str], object],
     column: str,
     source: str,
     errors: list[RowError],
     bad: np.ndarray,
+    skip: np.ndarray | None = None,
 ) -> dict[str, object]:
     """Resolve each distinct value once; record an error for every row holding a bad one."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = pd.factorize(values)
     resolved: dict[str, object] = {}
     for k, value in enumerate(uniques):
         try:
             resolved[value] = resolver(value)
         except SpepredError as err:
             rows = np.flatnonzero(codes == k)
+            if skip is not None:
+                rows = rows[~skip[rows]]
             bad[rows] = True
             reason = str(err)
             errors.extend(RowError(source, _row_label(i), column, value, reason) for i in rows)
     return resolved
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    out = series.astype(object).where(series.notna(), "")
-    return out.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
+def _text(values: np.ndarray) -> np.ndarray:
+    """Cells as stripped ``str`` (object array); missing cells become ``""``."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+            out[i] = ""
+        else:
+            out[i] = (v if isinstance(v, str) else str(v)).strip()
+    return out
+
+
+def _column(table: pd.DataFrame, name: str) -> np.ndarray | None:
+    return table[name].to_numpy(dtype=object) if name in table.columns else None
 
 
 def validate_formulations(
@@ -142,7 +156,29 @@ def validate_formulations(
     check_chemistry: bool = True,
     require_labels: bool = False,
 ) -> tuple[pd.DataFrame, list[RowError]]:
-    """Validate and normalize a formulation table.
+    """Validate and normalize a formulation table (see :func:`validate_columns`).
+
+    Returns the normalized table as a DataFrame (schema columns first, extra input columns
+    after them, the caller's index) and every problem found.
+    """
+    cols, errors = validate_columns(
+        table, source=source, check_chemistry=check_chemistry, require_labels=require_labels
+    )
+    data = {c: cols[c] for c in COLUMNS}
+    for col in table.columns:
+        if col not in INPUT_COLUMNS:
+            data[col] = table[col].to_numpy()
+    return pd.DataFrame(data, index=table.index), errors
+
+
+def validate_columns(
+    table: pd.DataFrame,
+    *,
+    source: str = "input",
+    check_chemistry: bool = True,
+    require_labels: bool = False,
+) -> tuple[dict[str, np.ndarray], list[RowError]]:
+    """Validate and normalize a formulation table into one array per schema column.
 
     Parameters
     ----------
@@ -159,9 +195,9 @@ def validate_formulations(
 
     Returns
     -------
-    (normalized, errors)
-        ``normalized`` has every input row, in order, with the schema's columns first and any
-        extra input columns after them. ``errors`` lists every problem found.
+    (columns, errors)
+        ``columns`` maps every schema column to an array with one value per input row, in
+        order. ``errors`` lists every problem found.
 
     Raises
     ------
@@ -184,111 +220,118 @@ def validate_formulations(
     n = len(table)
     errors: list[RowError] = []
     bad = np.zeros(n, dtype=bool)
-    out = pd.DataFrame(index=table.index)
-    flags = (
-        _as_text(table["flags"]) if "flags" in table.columns else pd.Series("", index=table.index)
-    )
+    cols: dict[str, np.ndarray] = {}
+    raw_flags = _column(table, "flags")
+    flags = _text(raw_flags) if raw_flags is not None else np.full(n, "", dtype=object)
 
     for col in TEXT_COLUMNS:
-        out[col] = _as_text(table[col]) if col in table.columns else pd.Series("", index=table.index)
+        raw = _column(table, col)
+        cols[col] = _text(raw) if raw is not None else np.full(n, "", dtype=object)
 
     # numbers: parse, range-check, default
     for spec in (*CONDITION_COLUMNS, *LABEL_COLUMNS, *AUX_COLUMNS):
-        if spec.name not in table.columns:
-            values = pd.Series(spec.default, index=table.index, dtype="float64")
+        raw = _column(table, spec.name)
+        if raw is None:
+            values = np.full(n, spec.default, dtype=np.float64)
             if not math.isnan(spec.default):
                 flags = _add_flag(flags, np.ones(n, dtype=bool), f"{spec.name}_default")
-            out[spec.name] = values
+            cols[spec.name] = values
             continue
-        raw = table[spec.name]
-        values = pd.to_numeric(raw, errors="coerce").astype("float64")
-        raw_present = raw.notna() & (_as_text(raw) != "")
-        not_number = raw_present & values.isna()
-        not_finite = values.notna() & ~np.isfinite(values)
-        out_of_range = values.notna() & np.isfinite(values) & ~values.between(spec.low, spec.high)
+        values = pd.to_numeric(pd.Series(raw, copy=False), errors="coerce").to_numpy(dtype=np.float64)
+        present = np.array([not (v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())) for v in raw], dtype=bool)
+        finite = np.isfinite(values)
+        not_number = present & np.isnan(values)
+        not_finite = np.isinf(values)
+        with np.errstate(invalid="ignore"):
+            out_of_range = finite & ((values < spec.low) | (values > spec.high))
         for mask, why in (
             (not_number, f"expected a number ({spec.unit})"),
             (not_finite, f"expected a finite number ({spec.unit})"),
             (out_of_range, f"expected {spec.description} between {spec.low:g} and {spec.high:g} {spec.unit}"),
         ):
-            for i in np.flatnonzero(mask.to_numpy()):
-                errors.append(RowError(source, _row_label(i), spec.name, raw.iloc[i], why))
-            bad |= mask.to_numpy()
-        values = values.where(np.isfinite(values))
+            if mask.any():
+                for i in np.flatnonzero(mask):
+                    errors.append(RowError(source, _row_label(i), spec.name, raw[i], why))
+                bad |= mask
+        values = np.where(finite, values, np.nan)
         if not math.isnan(spec.default):
-            missing = values.isna().to_numpy() & ~bad
-            values = values.fillna(spec.default)
+            missing = np.isnan(values) & ~bad
+            values = np.where(np.isnan(values), spec.default, values)
             flags = _add_flag(flags, missing, f"{spec.name}_default")
-        out[spec.name] = values
+        cols[spec.name] = values
 
     # plasticized
-    if "plasticized" in table.columns:
-        raw = table["plasticized"]
-        text = _as_text(raw).str.casefold()
-        is_true = text.isin(_TRUE).to_numpy()
-        valid = is_true | text.isin(_FALSE).to_numpy()
+    raw = _column(table, "plasticized")
+    if raw is not None:
+        text = np.array([t.casefold() for t in _text(raw)], dtype=object)
+        is_true = np.isin(text, list(_TRUE))
+        valid = is_true | np.isin(text, list(_FALSE))
         for i in np.flatnonzero(~valid):
-            errors.append(RowError(source, _row_label(i), "plasticized", raw.iloc[i], "expected true or false"))
+            errors.append(RowError(source, _row_label(i), "plasticized", raw[i], "expected true or false"))
         bad |= ~valid
-        out["plasticized"] = is_true
+        cols["plasticized"] = is_true
     else:
-        out["plasticized"] = False
+        cols["plasticized"] = np.zeros(n, dtype=bool)
 
     # categories
-    ct = out["crosslink_type"].str.casefold()
-    known_ct = ct.isin(CROSSLINK_TYPE_VALUES) | (ct == "")
-    for i in np.flatnonzero(~known_ct.to_numpy()):
+    ct = np.array([t.casefold() for t in cols["crosslink_type"]], dtype=object)
+    known_ct = np.isin(ct, [*CROSSLINK_TYPE_VALUES, ""])
+    for i in np.flatnonzero(~known_ct):
         errors.append(
             RowError(
                 source,
                 _row_label(i),
                 "crosslink_type",
-                out["crosslink_type"].iloc[i],
+                cols["crosslink_type"][i],
                 "expected one of " + ", ".join(CROSSLINK_TYPE_VALUES),
             )
         )
-    bad |= ~known_ct.to_numpy()
-    out["crosslink_type"] = ct
+    bad |= ~known_ct
+    cols["crosslink_type"] = ct
 
     # salt default
-    no_salt = (out["salt"] == "").to_numpy()
-    out.loc[no_salt, "salt"] = DEFAULT_SALT
-    flags = _add_flag(flags, no_salt, "salt_default")
+    no_salt = cols["salt"] == ""
+    if no_salt.any():
+        cols["salt"] = np.where(no_salt, DEFAULT_SALT, cols["salt"])
+        flags = _add_flag(flags, no_salt, "salt_default")
 
     if check_chemistry:
-        empty = (out["monomer_smiles"] == "").to_numpy()
+        empty = cols["monomer_smiles"] == ""
         for i in np.flatnonzero(empty):
             errors.append(
                 RowError(source, _row_label(i), "monomer_smiles", "", "empty: at least one matrix SMILES is required")
             )
         bad |= empty
-        _check_unique(out["monomer_smiles"].where(~empty), resolve_matrix, "monomer_smiles", source, errors, bad)
-        xl = _check_unique(out["crosslinker"], resolve_crosslinkers, "crosslinker", source, errors, bad)
-        _check_unique(out["filler"], resolve_fillers, "filler", source, errors, bad)
-        salts = _check_unique(out["salt"], canonical_salt_label, "salt", source, errors, bad)
-        out["salt"] = out["salt"].map(lambda s: salts.get(s, s))
+        _check_unique(cols["monomer_smiles"], resolve_matrix, "monomer_smiles", source, errors, bad, skip=empty)
+        xl = _check_unique(cols["crosslinker"], resolve_crosslinkers, "crosslinker", source, errors, bad)
+        _check_unique(cols["filler"], resolve_fillers, "filler", source, errors, bad)
+        salts = _check_unique(cols["salt"], canonical_salt_label, "salt", source, errors, bad)
+        cols["salt"] = np.array([salts.get(v, v) for v in cols["salt"]], dtype=object)
         # crosslink type inferred from the crosslinkers where the user left it empty
-        inferred = out["crosslinker"].map(
-            lambda v: infer_crosslink_type(xl[v]) if v in xl else "none"
-        )
-        empty_ct = (out["crosslink_type"] == "").to_numpy()
-        out.loc[empty_ct, "crosslink_type"] = inferred[empty_ct]
-        flags = _add_flag(flags, empty_ct & (inferred != "none").to_numpy(), "crosslink_type_inferred")
+        empty_ct = ct == ""
+        if empty_ct.any():
+            inferred = np.array(
+                [infer_crosslink_type(xl[v]) if v in xl else "none" for v in cols["crosslinker"]],
+                dtype=object,
+            )
+            cols["crosslink_type"] = np.where(empty_ct, inferred, ct)
+            flags = _add_flag(flags, empty_ct & (inferred != "none"), "crosslink_type_inferred")
     else:
-        out.loc[out["crosslink_type"] == "", "crosslink_type"] = "none"
+        cols["crosslink_type"] = np.where(ct == "", "none", ct)
 
     # filler loading without filler
-    no_filler = (out["filler"].map(is_none)).to_numpy()
-    loading = out["filler_wt_pct"].fillna(0).to_numpy() > 0
+    no_filler = np.array([is_none(v) for v in cols["filler"]], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        loading = np.nan_to_num(cols["filler_wt_pct"]) > 0
     for i in np.flatnonzero(no_filler & loading):
         errors.append(
-            RowError(source, _row_label(i), "filler_wt_pct", out["filler_wt_pct"].iloc[i],
+            RowError(source, _row_label(i), "filler_wt_pct", cols["filler_wt_pct"][i],
                      "a filler loading was given but no filler")
         )
     bad |= no_filler & loading
 
     if require_labels:
-        no_label = out[list(LABELS)].isna().all(axis=1).to_numpy()
+        no_label = np.all([np.isnan(cols[c]) for c in LABELS], axis=0)
         for i in np.flatnonzero(no_label):
             errors.append(
                 RowError(source, _row_label(i), "labels", "", "no label: need one of " + ", ".join(LABELS))
@@ -296,37 +339,37 @@ def validate_formulations(
         bad |= no_label
 
     # identifiers
-    rid = _as_text(table["record_id"]) if "record_id" in table.columns else pd.Series("", index=table.index)
-    missing_id = (rid == "").to_numpy()
-    rid = rid.where(~missing_id, [f"{source}:{i + 1}" for i in range(n)])
-    dup = rid.duplicated(keep=False).to_numpy()
-    for i in np.flatnonzero(dup):
-        errors.append(RowError(source, _row_label(i), "record_id", rid.iloc[i], "duplicate record_id"))
-    bad |= dup
-    out["record_id"] = rid
-    out["source"] = _as_text(table["source"]).replace("", source) if "source" in table.columns else source
-    polymer_key = out["monomer_smiles"] + "|" + out["crosslinker"]
-    out["group"] = (
-        _as_text(table["group"]).where(lambda s: s != "", polymer_key)
-        if "group" in table.columns
-        else polymer_key
-    )
-    curve_key = (
-        out["group"] + "|" + out["salt"] + "|" + out["salt_molality_mol_kg"].astype(str)
-        + "|" + out["mw_g_mol"].astype(str) + "|" + out["filler"] + "|" + out["filler_wt_pct"].astype(str)
-    )
-    out["curve_id"] = (
-        _as_text(table["curve_id"]).where(lambda s: s != "", curve_key)
-        if "curve_id" in table.columns
-        else curve_key
-    )
-    out["flags"] = flags
-    extra = [c for c in table.columns if c not in INPUT_COLUMNS]
-    for col in extra:
-        out[col] = table[col]
-    out = out[[*COLUMNS, *extra]]
+    raw = _column(table, "record_id")
+    rid = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    missing_id = rid == ""
+    if missing_id.any():
+        rid[missing_id] = [f"{source}:{i + 1}" for i in np.flatnonzero(missing_id)]
+    if n > 1:
+        dup = pd.Series(rid, copy=False).duplicated(keep=False).to_numpy()
+        for i in np.flatnonzero(dup):
+            errors.append(RowError(source, _row_label(i), "record_id", rid[i], "duplicate record_id"))
+        bad |= dup
+    cols["record_id"] = rid
+    raw = _column(table, "source")
+    src = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    cols["source"] = np.where(src == "", source, src)
+    polymer_key = cols["monomer_smiles"] + "|" + cols["crosslinker"]
+    raw = _column(table, "group")
+    group = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    cols["group"] = np.where(group == "", polymer_key, group)
+    raw = _column(table, "curve_id")
+    curve = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    if (curve == "").any():
+        key = (
+            cols["group"] + "|" + cols["salt"] + "|" + cols["salt_molality_mol_kg"].astype(str).astype(object)
+            + "|" + cols["mw_g_mol"].astype(str).astype(object) + "|" + cols["filler"]
+            + "|" + cols["filler_wt_pct"].astype(str).astype(object)
+        )
+        curve = np.where(curve == "", key, curve)
+    cols["curve_id"] = curve
+    cols["flags"] = flags
     errors.sort(key=lambda e: (e.row if isinstance(e.row, int) else -1))
-    return out, errors
+    return cols, errors
 
 
 def require_valid(
@@ -358,3 +401,31 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise SpepredError(f"cannot read {p}: the file is empty (expected a header row)") from None
     except (OSError, ValueError) as err:
         raise SpepredError(f"cannot read {p}: {err}") from None
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV or Parquet (by suffix) through a temporary file and an atomic
+    rename, so that a reader never sees a half-written file. CSV goes through pyarrow
+    (an order of magnitude faster than pandas for 10^5+ rows)."""
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        if out.suffix.lower() in {".parquet", ".pq"}:
+            pq.write_table(arrow, tmp)
+        else:
+            pacsv.write_csv(arrow, tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out

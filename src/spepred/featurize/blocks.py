@@ -20,6 +20,7 @@ import pandas as pd
 from spepred.chem import descriptors as D
 from spepred.chem.dictionary import CROSSLINK_TYPES, FILLER_CLASSES, PHYSICAL_TYPES
 from spepred.chem.resolve import (
+    is_none,
     resolve_crosslinkers,
     resolve_fillers,
     resolve_matrix,
@@ -54,13 +55,10 @@ class KeyedBlock:
 
     def __init__(self, config) -> None:
         self.config = config
-
-    @property
-    def feature_names(self) -> list[str]:
-        return [f"{self.name}.{n}" for n in self._names()]
+        self.feature_names: list[str] = [f"{self.name}.{n}" for n in self._names()]
 
     def __len__(self) -> int:
-        return len(self._names())
+        return len(self.feature_names)
 
     def _names(self) -> Sequence[str]:
         raise NotImplementedError
@@ -258,23 +256,25 @@ class ConditionsBlock:
     def __len__(self) -> int:
         return len(self.feature_names)
 
-    def compute_rows(self, table: pd.DataFrame) -> np.ndarray:
-        t = table["temperature_C"].to_numpy(dtype=np.float64)
-        mw = table["mw_g_mol"].to_numpy(dtype=np.float64)
+    def compute_rows(self, table) -> np.ndarray:
+        """``table``: a DataFrame or a mapping of column name -> array."""
+        t = np.asarray(table["temperature_C"], dtype=np.float64)
+        mw = np.asarray(table["mw_g_mol"], dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_mw = np.log10(mw)
-        no_filler = (table["filler"].astype(str).str.strip() == "").to_numpy() | (
-            table["filler"].astype(str).str.casefold() == "none"
-        ).to_numpy()
-        loading = table["filler_wt_pct"].to_numpy(dtype=np.float64).copy()
+        fillers = np.asarray(table["filler"], dtype=object)
+        codes, uniques = pd.factorize(fillers)
+        none_of = np.array([is_none(u) for u in uniques] + [True], dtype=bool)
+        no_filler = none_of[codes]
+        loading = np.array(table["filler_wt_pct"], dtype=np.float64)
         loading[no_filler] = 0.0  # no filler is a true zero loading, not a missing one
         return np.column_stack(
             [
                 t,
                 1000.0 / (t + 273.15),
-                table["salt_molality_mol_kg"].to_numpy(dtype=np.float64),
+                np.asarray(table["salt_molality_mol_kg"], dtype=np.float64),
                 log_mw,
-                table["plasticized"].to_numpy(dtype=np.float64),
+                np.asarray(table["plasticized"], dtype=np.float64),
                 loading,
             ]
         ).astype(np.float32)

@@ -20,7 +20,17 @@ log = logging.getLogger(__name__)
 
 FEATURIZER_VERSION = "1"
 _GATHER_CHUNK = 1 << 17
+_KEY_SEP = "\x1f"  # unit separator: never in SMILES or chemical names
 DEFAULT_BLOCKS = ("matrix", "transport", "crosslinker", "filler", "salt", "conditions")
+
+
+def as_text_array(values) -> np.ndarray:
+    """An object array of ``str`` (no fixed-width unicode copy: SMILES can be 1,000+
+    characters long, and ``astype(str)`` would allocate that width for every row)."""
+    arr = np.asarray(values, dtype=object)
+    if all(isinstance(v, str) for v in arr):
+        return arr
+    return np.array(["" if v is None else str(v) for v in arr], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ class FormulationFeaturizer:
 
     def transform(
         self,
-        table: pd.DataFrame,
+        table,
         *,
         ok: np.ndarray | None = None,
         source: str = "input",
@@ -128,13 +138,14 @@ class FormulationFeaturizer:
         Parameters
         ----------
         table
-            Normalized formulation rows.
+            Normalized formulation rows: a DataFrame, or a mapping of column -> array
+            (what ``validate_columns`` returns; avoids building a DataFrame per request).
         ok
             Rows already known to be bad (validation errors) are skipped: ``ok[i]`` False.
         progress
             Called as ``progress(done, total)`` over distinct building blocks.
         """
-        n = len(table)
+        n = len(np.asarray(table["monomer_smiles"], dtype=object))
         ok = np.ones(n, dtype=bool) if ok is None else ok.copy()
         X = np.full((n, len(self)), np.nan, dtype=np.float32)
         errors: list[RowError] = []
@@ -142,14 +153,16 @@ class FormulationFeaturizer:
         # distinct keys of every block first, so that progress has a total
         plans = []
         for block in keyed:
-            cols = [table[c].astype(str).to_numpy() for c in block.key_columns]
+            cols = [as_text_array(table[c]) for c in block.key_columns]
             if len(cols) == 1:
                 codes, uniques = pd.factorize(cols[0])
                 keys = [(u,) for u in uniques]
-            else:
-                joined = pd.MultiIndex.from_arrays(cols)
+            else:  # joined text keys factorize much faster than a MultiIndex
+                joined = cols[0]
+                for c in cols[1:]:
+                    joined = joined + _KEY_SEP + c
                 codes, uniques = pd.factorize(joined)
-                keys = list(uniques)
+                keys = [tuple(u.split(_KEY_SEP)) for u in uniques]
             plans.append((block, codes, keys))
         total = sum(len(k) for _, _, k in plans)
         done = 0

@@ -24,6 +24,7 @@ import pandas as pd
 
 from spepred.chem import descriptors as D
 from spepred.chem.resolve import resolve_crosslinkers, resolve_matrix
+from spepred.featurize.formulation import as_text_array
 
 def _components(monomer_smiles: str, crosslinker: str) -> tuple[list[str], list[str]]:
     matrix = [c.smiles for c in resolve_matrix(monomer_smiles)]
@@ -45,6 +46,8 @@ class ApplicabilityDomain:
         self._m = D.unpack_fingerprints(self.matrix_fps)
         self._x = D.unpack_fingerprints(self.crosslinker_fps)
         self._frag = set(int(f) for f in self.fragments)
+        self._cache: dict[str, tuple[float, int]] = {}
+        self._component_cache: dict[tuple[str, str], tuple[float, int]] = {}
 
     @classmethod
     def fit(cls, table: pd.DataFrame, **thresholds) -> ApplicabilityDomain:
@@ -65,33 +68,48 @@ class ApplicabilityDomain:
             **thresholds,
         )
 
+    def _component(self, smiles: str, kind: str) -> tuple[float, int]:
+        """(max Tanimoto to training components of this kind, unseen fragments), cached."""
+        key = (kind, smiles)
+        hit = self._component_cache.get(key)
+        if hit is None:
+            pool = self._m if kind == "matrix" else self._x
+            hit = (D.max_tanimoto(smiles, pool), len(D.fragment_ids(smiles) - self._frag))
+            self._component_cache[key] = hit
+        return hit
+
     def score_one(self, monomer_smiles: str, crosslinker: str) -> tuple[float, int]:
         matrix, xl = _components(monomer_smiles, crosslinker)
-        sims = [D.max_tanimoto(s, self._m) for s in matrix] + [D.max_tanimoto(s, self._x) for s in xl]
-        unseen = sum(len(D.fragment_ids(s) - self._frag) for s in (*matrix, *xl))
-        return (min(sims) if sims else math.nan), unseen
+        parts = [self._component(s, "matrix") for s in matrix] + [self._component(s, "crosslinker") for s in xl]
+        sims = [p[0] for p in parts]
+        return (min(sims) if sims else math.nan), sum(p[1] for p in parts)
 
-    def score(self, table: pd.DataFrame) -> pd.DataFrame:
-        """``domain_similarity``, ``unseen_fragments``, ``in_domain`` per row (computed once
-        per distinct matrix/crosslinker pair)."""
-        keys = pd.MultiIndex.from_frame(table[["monomer_smiles", "crosslinker"]].astype(str))
-        codes, uniques = pd.factorize(keys)
+    def score(self, table) -> dict[str, np.ndarray]:
+        """``domain_similarity``, ``unseen_fragments``, ``in_domain`` arrays, one value per
+        row of ``table`` (a DataFrame or column mapping); computed once per distinct
+        matrix/crosslinker pair."""
+        m_col = as_text_array(table["monomer_smiles"])
+        x_col = as_text_array(table["crosslinker"])
+        codes, uniques = pd.factorize(m_col + "\x1f" + x_col)
         sim = np.full(len(uniques), np.nan)
         unseen = np.zeros(len(uniques), dtype=np.int64)
-        for k, (m, x) in enumerate(uniques):
-            try:
-                sim[k], unseen[k] = self.score_one(m, x)
-            except Exception:  # rows that cannot be parsed get no score (status says why)
-                sim[k], unseen[k] = np.nan, -1
+        for k, key in enumerate(uniques):
+            cached = self._cache.get(key)
+            if cached is None:
+                m, x = key.split("\x1f")
+                try:
+                    cached = self.score_one(m, x)
+                except Exception:  # rows that cannot be parsed get no score (status says why)
+                    cached = (np.nan, -1)
+                if len(self._cache) < 100_000:
+                    self._cache[key] = cached
+            sim[k], unseen[k] = cached
         s, u = sim[codes], unseen[codes]
-        return pd.DataFrame(
-            {
-                "domain_similarity": s,
-                "unseen_fragments": u,
-                "in_domain": (s >= self.min_similarity) & (u >= 0) & (u <= self.max_unseen),
-            },
-            index=table.index,
-        )
+        return {
+            "domain_similarity": s,
+            "unseen_fragments": u,
+            "in_domain": (s >= self.min_similarity) & (u >= 0) & (u <= self.max_unseen),
+        }
 
     # -- persistence (NumPy arrays, no pickle) ------------------------------------------
     def save(self, directory: Path) -> dict:

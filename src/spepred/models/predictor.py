@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spepred.data.schema import validate_formulations
+from spepred.data.schema import validate_columns, validate_formulations
 from spepred.errors import FormulationError, InvalidValueError, SpepredError
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
@@ -105,8 +105,14 @@ class Predictor:
         self.bundle = bundle
 
     @classmethod
-    def load(cls, path: str | Path) -> Predictor:
-        return cls(load_bundle(path))
+    def load(cls, path: str | Path, *, n_jobs: int | None = None) -> Predictor:
+        """Load a bundle; ``n_jobs`` XGBoost threads (``1`` suits a server answering
+        single formulations: no OpenMP spin-waiting between requests)."""
+        bundle = load_bundle(path)
+        if n_jobs is not None:
+            for booster in bundle.boosters.values():
+                booster.set_param({"nthread": int(n_jobs)})
+        return cls(bundle)
 
     # -- what the model knows -----------------------------------------------------------
     @property
@@ -177,11 +183,12 @@ class Predictor:
             raise InvalidValueError("arguments", sorted(kwargs)[0], "either a table or keywords, not both")
         if not isinstance(table, pd.DataFrame):
             raise InvalidValueError("table", type(table).__name__, "a pandas DataFrame")
+        index = table.index  # the caller's index comes back unchanged
         table = table.reset_index(drop=True)
-        normalized, errors = validate_formulations(table, source=source)
+        normalized, errors = validate_columns(table, source=source)
         if strict and errors:
             raise FormulationError(errors[0])
-        n = len(normalized)
+        n = len(table)
         reasons: dict[int, list[str]] = {}
         for e in errors:
             if isinstance(e.row, int):
@@ -195,7 +202,7 @@ class Predictor:
         for e in feats.errors:
             reasons.setdefault(e.row - 1, []).append(f"{e.column}: {e.reason}")
         ok = feats.ok
-        out = pd.DataFrame(index=table.index)
+        out: dict[str, object] = {}
         X = feats.features[ok]
         for key in ("sigma", "esw", "strength"):
             spec = TARGETS[key]
@@ -218,38 +225,40 @@ class Predictor:
             out[f"{spec.label}_hi"] = hi
             if key == "sigma":
                 out["sigma_S_cm_pred"] = 10.0 ** pred
-        dom = self.bundle.domain.score(normalized[ok]) if ok.any() else None
+        dom = (
+            self.bundle.domain.score({c: normalized[c][ok] for c in ("monomer_smiles", "crosslinker")})
+            if ok.any()
+            else None
+        )
         sim = np.full(n, np.nan)
         unseen = np.full(n, -1, dtype=np.int64)
         in_domain = np.zeros(n, dtype=bool)
         if dom is not None:
-            sim[ok] = dom["domain_similarity"].to_numpy()
-            unseen[ok] = dom["unseen_fragments"].to_numpy()
-            in_domain[ok] = dom["in_domain"].to_numpy()
+            sim[ok] = dom["domain_similarity"]
+            unseen[ok] = dom["unseen_fragments"]
+            in_domain[ok] = dom["in_domain"]
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain
-        base_warnings = list(self.target_warnings().values())
-        warn = []
-        for i in range(n):
-            if not ok[i]:
-                warn.append("")
-                continue
-            w = []
-            if not in_domain[i]:
-                w.append(
-                    f"out of domain: least familiar building block has Tanimoto "
-                    f"{sim[i]:.2f} to training, {unseen[i]} unseen fragments"
-                )
-            w += base_warnings
-            warn.append("; ".join(w))
+        base = "; ".join(self.target_warnings().values())
+        warn = np.full(n, base, dtype=object)
+        warn[~ok] = ""
+        for i in np.flatnonzero(ok & ~in_domain):
+            w = (
+                f"out of domain: least familiar building block has Tanimoto {sim[i]:.2f} to "
+                f"training, {unseen[i]} unseen fragments"
+            )
+            warn[i] = f"{w}; {base}" if base else w
         out["warnings"] = warn
         out["model_version"] = self.model_version
-        out["status"] = [
-            "ok" if ok[i] else "; ".join(dict.fromkeys(reasons.get(i, ["could not be predicted"])))
-            for i in range(n)
-        ]
-        result = pd.concat([table, out[list(OUTPUT_COLUMNS)]], axis=1)
+        status = np.full(n, "ok", dtype=object)
+        for i in np.flatnonzero(~ok):
+            status[i] = "; ".join(dict.fromkeys(reasons.get(int(i), ["could not be predicted"])))
+        out["status"] = status
+        result = pd.concat(
+            [table, pd.DataFrame({c: out[c] for c in OUTPUT_COLUMNS}, index=table.index)], axis=1
+        )
+        result.index = index
         return result
 
     def sigma_curve(self, temperatures: Iterable[float] = range(-20, 121, 10), **formulation) -> pd.DataFrame:

@@ -1,0 +1,174 @@
+"""Prediction speed: CLI start-up, a cold single prediction, batch throughput, HTTP load.
+
+Prints one table. Targets: ``spepred --help`` <= 0.5 s; cold ``spepred predict`` <= 2.5 s;
+batch >= 20,000 rows/s for 200,000 rows from a few hundred building blocks; HTTP >= 200
+single-formulation requests/s with p99 <= 50 ms on loopback (wrk when installed, else a
+bounded Python load generator, fixed concurrency).
+
+Run: SPEPRED_DATA_MIRROR=../shared/data python benchmarks/predict_speed.py [--rows 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEPRED = [sys.executable, "-m", "spepred.cli"]
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local xls = {"PETEA", "PEGDA", "TMPTA", "HDI", "TTE", ""}
+local mons = {"C=CC(=O)OCCO", "[*]CCO[*]", "C1OCCO1", "C=CC(=O)OCCOC", "[*]CC([*])C#N"}
+request = function()
+  local body = string.format(
+    '{"monomer_smiles": "%s", "crosslinker": "%s", "salt": "LiTFSI", "temperature_C": %d}',
+    mons[math.random(#mons)], xls[math.random(#xls)], math.random(-20, 120))
+  return wrk.format(nil, "/predict", nil, body)
+end
+"""
+
+
+def wall(cmd: list[str], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def batch_table(path: Path, n_rows: int) -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from featurize_speed import library
+
+    table, n_unique = library(n_rows, seed=1)
+    table.to_csv(path, index=False)
+    return n_unique
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def python_load(url: str, concurrency: int, seconds: float) -> tuple[float, float, float]:
+    import random
+
+    import httpx
+
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    mons = ["C=CC(=O)OCCO", "[*]CCO[*]", "C1OCCO1", "C=CC(=O)OCCOC", "[*]CC([*])C#N"]
+    xls = ["PETEA", "PEGDA", "TMPTA", "HDI", "TTE", ""]
+
+    async def worker(client):
+        while time.perf_counter() < stop:
+            body = {"monomer_smiles": random.choice(mons), "crosslinker": random.choice(xls),
+                    "salt": "LiTFSI", "temperature_C": random.randint(-20, 120)}
+            t0 = time.perf_counter()
+            r = await client.post(f"{url}/predict", json=body)
+            r.raise_for_status()
+            latencies.append(time.perf_counter() - t0)
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return len(latencies) / elapsed, latencies[len(latencies) // 2] * 1e3, latencies[int(0.99 * len(latencies))] * 1e3
+
+
+def wrk_load(url: str, concurrency: int, seconds: int, script: Path) -> tuple[float, float, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p: str) -> float:
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    if "Non-2xx" in out:
+        raise RuntimeError("non-2xx responses under load:\n" + out)
+    return rps, pct("50"), pct("99")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    rows: list[tuple[str, str, str]] = []
+
+    t = wall([*SPEPRED, "--help"], args.runs)
+    rows.append(("spepred --help (s, median / max)", f"{statistics.median(t):.2f} / {max(t):.2f}", "<= 0.5"))
+    single = [*SPEPRED, "predict", "--smiles", "C=CC(=O)OCCO", "--crosslinker", "PETEA", "--salt", "LiTFSI"]
+    t = wall(single, args.runs)
+    rows.append(("cold spepred predict (s, median / max)", f"{statistics.median(t):.2f} / {max(t):.2f}", "<= 2.5"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "library.csv", Path(tmp) / "pred.csv"
+        n_unique = batch_table(src, args.rows)
+        t0 = time.perf_counter()
+        subprocess.run([*SPEPRED, "predict", "--input", str(src), "--output", str(dst)], check=True,
+                       stdout=subprocess.DEVNULL)
+        dt = time.perf_counter() - t0
+        rows.append((f"batch predict {args.rows:,} rows / {n_unique} components (s)", f"{dt:.1f}", ""))
+        rows.append(("batch rows/s (end to end, CSV in and out)", f"{args.rows / dt:,.0f}", ">= 20,000"))
+
+        port = free_port()
+        proc = subprocess.Popen([*SPEPRED, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            import httpx
+
+            deadline = time.time() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+                if time.time() > deadline:
+                    raise RuntimeError("server did not start")
+            script = Path(tmp) / "post.lua"
+            script.write_text(WRK_SCRIPT)
+            for conc in (4, 8):
+                if shutil.which("wrk"):
+                    rps, p50, p99 = wrk_load(url, conc, args.seconds, script)
+                    tool = "wrk"
+                else:
+                    rps, p50, p99 = asyncio.run(python_load(url, conc, args.seconds))
+                    tool = "httpx"
+                rows.append((f"HTTP /predict, {conc} connections, {args.seconds} s ({tool}): req/s", f"{rps:,.0f}", ">= 200"))
+                rows.append((f"HTTP /predict, {conc} connections: p50 / p99 (ms)", f"{p50:.1f} / {p99:.1f}", "p99 <= 50"))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+    w = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{w}}  {'value':>16}  target")
+    print(f"{'-' * w}  {'-' * 16}  {'-' * 10}")
+    for name, value, target in rows:
+        print(f"{name:<{w}}  {value:>16}  {target}")
+    print(f"\nmachine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

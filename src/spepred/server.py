@@ -1,0 +1,204 @@
+"""HTTP service over :mod:`spepred.api` (FastAPI): ``POST /predict``, ``GET /health``,
+``GET /chemicals``, ``GET /model``; OpenAPI at ``/docs``.
+
+Bad input is answered with 422 and the same messages as the CLI; a list of formulations
+answers 200 with a ``status`` per item (bad items never stop the others), like the CLI's
+batch mode. Limits: request body size, batch size, SMILES length.
+"""
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from spepred.chem.mol import MAX_SMILES_LENGTH
+from spepred.errors import FormulationError, SpepredError
+
+MAX_BATCH = 1000
+INLINE_ROWS = 16
+MAX_BODY_BYTES = 2 * 1024 * 1024
+_TEXT = 512  # names and lists of names
+
+
+class Formulation(BaseModel):
+    """One electrolyte formulation (the formulation-table schema)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25}
+            ]
+        },
+    )
+
+    monomer_smiles: str = Field(
+        ..., min_length=1, max_length=MAX_SMILES_LENGTH,
+        description="matrix monomers / repeat units ([*] ends), several joined with '.'",
+    )
+    crosslinker: str | None = Field(None, max_length=MAX_SMILES_LENGTH, description="name(s) or SMILES; several with ';'")
+    crosslink_type: str | None = Field(None, max_length=64, description="h_bond, ..., small_molecule, none")
+    filler: str | None = Field(None, max_length=_TEXT, description="filler name(s)")
+    filler_wt_pct: float | None = Field(None, description="filler loading, wt%")
+    salt: str | None = Field(None, max_length=_TEXT, description="lithium salt name or SMILES (default LiTFSI)")
+    salt_molality_mol_kg: float | None = Field(None, description="mol salt / kg polymer")
+    mw_g_mol: float | None = Field(None, description="polymer molecular weight, g/mol")
+    plasticized: bool | None = Field(None, description="liquid electrolyte or plasticizer present")
+    temperature_C: float | None = Field(25.0, description="temperature, °C (-100 to 300)")
+
+
+class Prediction(BaseModel):
+    """Predictions for one formulation (NaN-free: missing values are null)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    log10_sigma_S_cm_pred: float | None = None
+    log10_sigma_S_cm_lo: float | None = None
+    log10_sigma_S_cm_hi: float | None = None
+    sigma_S_cm_pred: float | None = None
+    esw_V_pred: float | None = None
+    esw_V_lo: float | None = None
+    esw_V_hi: float | None = None
+    strength_MPa_pred: float | None = None
+    strength_MPa_lo: float | None = None
+    strength_MPa_hi: float | None = None
+    domain_similarity: float | None = None
+    unseen_fragments: int | None = None
+    in_domain: bool = False
+    warnings: str = ""
+    model_version: str
+    status: str
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _records(frame) -> list[dict]:
+    cols = list(frame.columns)
+    return [
+        {c: _clean(v) for c, v in zip(cols, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _error(status: int, messages: list[dict]) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": messages})
+
+
+def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -> FastAPI:
+    """The FastAPI application serving one model bundle."""
+    import pandas as pd
+
+    from spepred import api
+    from spepred.chem.dictionary import load_dictionary
+
+    predictor = api.load_predictor(model, n_jobs=1)
+    info = predictor.info()
+    # warm the caches once, then move everything loaded so far out of the garbage
+    # collector's way (long-lived objects otherwise make full collections slow: p99)
+    predictor.predict(pd.DataFrame([{"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA"}]))
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    app = FastAPI(
+        title="spepred",
+        version=info["model_version"],
+        description=(
+            "Ionic conductivity (S/cm), electrochemical window (V) and strength (MPa) of "
+            "crosslinked solid polymer electrolytes, with 90 % intervals and a domain flag."
+        ),
+    )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > MAX_BODY_BYTES
+            except ValueError:
+                return _error(400, [{"msg": f"invalid Content-Length {length!r}"}])
+            if too_big:
+                return _error(413, [{"msg": f"request body larger than {MAX_BODY_BYTES} bytes"}])
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        # the body is one formulation or a list: report only the branch the client sent
+        branch = "list[Formulation]" if isinstance(exc.body, list) else "Formulation"
+        detail = []
+        for e in exc.errors():
+            loc = list(e.get("loc", ()))
+            if len(loc) > 1 and loc[0] == "body" and loc[1] in ("Formulation", "list[Formulation]"):
+                if loc[1] != branch:
+                    continue
+                loc = ["body", *loc[2:]]
+            detail.append({"loc": loc, "msg": e.get("msg", ""), "type": e.get("type", "")})
+        return _error(422, detail)
+
+    @app.exception_handler(SpepredError)
+    async def _spepred(request: Request, exc: SpepredError):
+        return _error(422, [{"msg": str(exc)}])
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "model_version": predictor.model_version}
+
+    @app.get("/model")
+    def model_info() -> dict:
+        return {**info, "warnings": predictor.target_warnings()}
+
+    @app.get("/chemicals")
+    def chemicals(
+        role: Annotated[str | None, Query(max_length=32, description="filter by role, e.g. crosslinker")] = None,
+    ) -> list[dict]:
+        records = load_dictionary().to_records()
+        if role:
+            records = [r for r in records if role in r["roles"]]
+        return records
+
+    @app.post(
+        "/predict",
+        response_model=Prediction | list[Prediction],
+        responses={422: {"description": "invalid input (message names the field, value and reason)"}},
+    )
+    async def predict(
+        body: Annotated[
+            Formulation | Annotated[list[Formulation], Field(min_length=1, max_length=max_batch)],
+            Body(description=f"one formulation, or a list of at most {max_batch}"),
+        ],
+    ):
+        single = isinstance(body, Formulation)
+        items = [body] if single else body
+        table = pd.DataFrame([f.model_dump() for f in items])
+        try:
+            if len(items) <= INLINE_ROWS:  # a few ms: cheaper than a thread hop
+                frame = predictor.predict(table, source="request", strict=single)
+            else:
+                frame = await run_in_threadpool(predictor.predict, table, source="request", strict=single)
+        except FormulationError as err:
+            e = err.error
+            return _error(422, [{"loc": ["body", e.column], "msg": str(err), "input": _clean(e.value)}])
+        records = _records(frame)
+        # the records are built from the prediction table itself: skip re-validating them
+        return JSONResponse(records[0] if single else records)
+
+    return app
+
+
+def serve(model: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the service with uvicorn (loopback unless told otherwise)."""
+    import uvicorn
+
+    app = create_app(model)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)

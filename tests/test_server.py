@@ -1,0 +1,114 @@
+"""HTTP service: TestClient for the contract, one real uvicorn process on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from spepred.models.predictor import OUTPUT_COLUMNS
+from spepred.server import MAX_BATCH, create_app
+
+GOOD = {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25}
+
+
+@pytest.fixture(scope="module")
+def client(tiny_trained):
+    return TestClient(create_app(tiny_trained[0].bundle_dir))
+
+
+def test_health_model_chemicals_docs(client):
+    assert client.get("/health").json()["status"] == "ok"
+    info = client.get("/model").json()
+    assert {"log10_sigma_S_cm", "esw_V", "strength_MPa"} <= set(info["targets"])
+    assert info["targets"]["esw_V"]["n_labels"] == 7
+    chems = client.get("/chemicals", params={"role": "crosslinker"}).json()
+    assert any(c["name"] == "PETEA" for c in chems)
+    assert all("crosslinker" in c["roles"] for c in chems)
+    assert client.get("/docs").status_code == 200
+    assert "/predict" in client.get("/openapi.json").json()["paths"]
+
+
+def test_predict_one_and_many(client):
+    r = client.post("/predict", json=GOOD)
+    assert r.status_code == 200
+    body = r.json()
+    assert set(OUTPUT_COLUMNS) <= set(body) and body["status"] == "ok"
+    r = client.post("/predict", json=[GOOD, {**GOOD, "monomer_smiles": "C1CC"}, {**GOOD, "crosslinker": "PETA"}])
+    assert r.status_code == 200
+    statuses = [x["status"] for x in r.json()]
+    assert statuses[0] == "ok"
+    assert "unclosed ring" in statuses[1] and "did you mean 'PETEA'" in statuses[2]
+    assert r.json()[1]["log10_sigma_S_cm_pred"] is None  # NaN never reaches JSON
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({**GOOD, "monomer_smiles": "C1CC"}, "invalid monomer_smiles 'C1CC': unclosed ring"),
+        ({**GOOD, "crosslinker": "PETA"}, "unknown crosslinker 'PETA'; did you mean 'PETEA'?"),
+        ({**GOOD, "temperature_C": -150}, "expected temperature between -100 and 300"),
+        ({**GOOD, "temperature_C": "hot"}, "valid number"),
+        ({"crosslinker": "PETEA"}, "Field required"),
+        ({**GOOD, "colour": "red"}, "Extra inputs are not permitted"),
+        ([GOOD] * (MAX_BATCH + 1), "at most"),
+        ([], "at least 1 item"),
+        ({**GOOD, "monomer_smiles": "C" * 5000}, "at most"),
+    ],
+)
+def test_bad_input_is_422_with_a_clear_message(client, body, message):
+    r = client.post("/predict", json=body)
+    assert r.status_code == 422, r.text
+    assert message in r.text
+
+
+def test_malformed_json_and_huge_bodies(client):
+    r = client.post("/predict", content=b'{"monomer_smiles": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    r = client.post("/predict", content=b"x" * (3 * 1024 * 1024), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.network
+def test_real_uvicorn_process_on_loopback(tiny_trained):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spepred.cli", "serve", "--port", str(port), "--model", str(tiny_trained[0].bundle_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.time() < deadline, "server did not start"
+            time.sleep(0.3)
+        r = httpx.post(f"{url}/predict", json=GOOD, timeout=10)
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+        r = httpx.post(f"{url}/predict", json={**GOOD, "monomer_smiles": "C1CC"}, timeout=10)
+        assert r.status_code == 422
+        with pytest.raises(httpx.HTTPError):  # bound to loopback only
+            host_ip = socket.gethostbyname(socket.gethostname())
+            if host_ip.startswith("127."):
+                raise httpx.ConnectError("only loopback available")
+            httpx.get(f"http://{host_ip}:{port}/health", timeout=2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
