@@ -56,6 +56,9 @@ CROSSLINK_TYPES = (
 )
 PHYSICAL_TYPES = frozenset({"h_bond", "metal_coordination", "mechanical_interlock"})
 
+#: Lowest similarity a did-you-mean candidate can have and still be listed (0.6 - 0.02).
+_SCREEN = 0.58
+
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789012345678" + "9+-")
 
 
@@ -155,10 +158,17 @@ class ChemicalDictionary:
             for label in (chem.name, *chem.aliases):
                 pool.setdefault(normalize_name(label), chem.name)
         key = normalize_name(name)
-        scored = sorted(
-            ((difflib.SequenceMatcher(None, key, k).ratio(), v) for k, v in pool.items()),
-            reverse=True,
-        )
+        # ratio() is quadratic in the length of the input: screen with its cheap upper
+        # bounds first (a 5,000-character SMILES would otherwise cost seconds). Anything
+        # that could still be listed (within 0.02 of a best score >= 0.6) passes the screen.
+        matcher = difflib.SequenceMatcher(None)
+        matcher.set_seq1(key)
+        scored = []
+        for k, v in pool.items():
+            matcher.set_seq2(k)
+            if matcher.real_quick_ratio() >= _SCREEN and matcher.quick_ratio() >= _SCREEN:
+                scored.append((matcher.ratio(), v))
+        scored.sort(reverse=True)
         if not scored or scored[0][0] < 0.6:
             return []
         best = scored[0][0]

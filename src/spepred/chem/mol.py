@@ -22,8 +22,15 @@ from spepred.errors import InvalidSmilesError
 
 #: Inputs longer than this are refused before RDKit sees them (bounded time and memory).
 MAX_SMILES_LENGTH = 4000
-#: Molecules with more heavy atoms than this are refused (descriptors scale with size).
+#: Molecules with more heavy atoms than this are refused (descriptors scale with size;
+#: the largest repeat unit in the training data has 674).
 MAX_HEAVY_ATOMS = 1000
+#: Molecules with more rings (bonds - atoms + fragments) than this are refused: RDKit's ring
+#: perception grows steeply with fused rings (a 500-ring ladder polymer takes a minute to
+#: featurize, 100 rings under a second; the training data has at most 53).
+MAX_RINGS = 100
+#: Molecules with more attachment points (``*``) than this are refused (a repeat unit has 2).
+MAX_ATTACHMENT_POINTS = 16
 
 _MARKER_RE = re.compile(r"\[(?:Cu|Au|Mg)\]")
 _ATTACH_RE = re.compile(r"\[\*\]|\*|\[(?:Cu|Au|Mg)\]")
@@ -70,6 +77,30 @@ def _rdkit_reason(messages: str) -> str:
     return first
 
 
+def _check_size(text: str, smiles: str, field: str) -> None:
+    """Refuse molecules that are too large *before* RDKit sanitizes them: ring perception
+    grows steeply with the number of fused rings, and every descriptor with the atom count.
+    This bounds the time and memory one molecule can cost. The unsanitized parse takes
+    microseconds; a text it cannot read falls through to the sanitizing parse, which says
+    why."""
+    raw = Chem.MolFromSmiles(text, sanitize=False)
+    if raw is None:
+        return
+    heavy = raw.GetNumHeavyAtoms()
+    if heavy > MAX_HEAVY_ATOMS:
+        raise InvalidSmilesError(
+            smiles, f"more than {MAX_HEAVY_ATOMS} heavy atoms ({heavy})", field=field
+        )
+    rings = raw.GetNumBonds() - raw.GetNumAtoms() + len(Chem.GetMolFrags(raw, sanitizeFrags=False))
+    if rings > MAX_RINGS:
+        raise InvalidSmilesError(smiles, f"more than {MAX_RINGS} rings ({rings})", field=field)
+    ends = sum(1 for a in raw.GetAtoms() if a.GetAtomicNum() == 0)
+    if ends > MAX_ATTACHMENT_POINTS:
+        raise InvalidSmilesError(
+            smiles, f"more than {MAX_ATTACHMENT_POINTS} attachment points ({ends} '*')", field=field
+        )
+
+
 def parse_smiles(smiles: object, *, field: str = "smiles") -> Chem.Mol:
     """Parse one SMILES string (one or more ``.``-joined fragments) into a sanitized molecule.
 
@@ -84,7 +115,9 @@ def parse_smiles(smiles: object, *, field: str = "smiles") -> Chem.Mol:
     ------
     InvalidSmilesError
         With RDKit's own reason (``unclosed ring``, ``Explicit valence for atom # 0 C, 5, is
-        greater than permitted``...), or spepred's (empty, too long, NUL byte, too large).
+        greater than permitted``...), or spepred's (empty, too long, NUL byte, more than
+        :data:`MAX_HEAVY_ATOMS` heavy atoms, :data:`MAX_RINGS` rings or
+        :data:`MAX_ATTACHMENT_POINTS` attachment points).
     """
     if not isinstance(smiles, str):
         raise InvalidSmilesError(str(smiles), "expected a SMILES string", field=field)
@@ -100,6 +133,7 @@ def parse_smiles(smiles: object, *, field: str = "smiles") -> Chem.Mol:
             smiles, "contains non-ASCII or control characters", field=field
         )
     text = normalize_attachment_points(text)
+    _check_size(text, smiles, field)
     with _LOCK:
         capture = getattr(rdBase, "CaptureErrorLog", None)
         if capture is not None:
@@ -119,10 +153,6 @@ def parse_smiles(smiles: object, *, field: str = "smiles") -> Chem.Mol:
         raise InvalidSmilesError(smiles, _rdkit_reason(messages), field=field)
     if mol.GetNumAtoms() == 0:
         raise InvalidSmilesError(smiles, "no atoms", field=field)
-    if mol.GetNumHeavyAtoms() > MAX_HEAVY_ATOMS:
-        raise InvalidSmilesError(
-            smiles, f"more than {MAX_HEAVY_ATOMS} heavy atoms", field=field
-        )
     return mol
 
 

@@ -14,13 +14,18 @@ from functools import lru_cache
 from rdkit import Chem
 
 from spepred.chem.dictionary import CROSSLINK_TYPES, Chemical, load_dictionary
-from spepred.chem.mol import formal_charge, parse_smiles, split_components
+from spepred.chem.mol import MAX_SMILES_LENGTH, formal_charge, parse_smiles, split_components
 from spepred.chem.polymer import network_unit, reactive_groups, reacted_form
 from spepred.errors import InvalidSmilesError, InvalidValueError, UnknownChemicalError
 
 #: Separator for several crosslinkers or fillers in one cell (never appears in SMILES).
 LIST_SEP = ";"
 NONE_WORDS = frozenset({"", "none", "nan", "null", "-", "n/a", "na"})
+
+#: At most this many components in one cell (matrix '.'-parts, ';'-separated crosslinkers
+#: or fillers): with the per-molecule caps of :mod:`spepred.chem.mol`, this bounds the work
+#: one cell can cause.
+MAX_COMPONENTS = 32
 
 _CROSSLINKER_ROLES = ("crosslinker", "chain_extender", "monomer", "filler", "polymer")
 _MATRIX_ROLES = ("monomer", "polymer", "chain_extender", "crosslinker")
@@ -89,12 +94,21 @@ def _parse_or_name(text: str, *, field: str, roles: tuple[str, ...]) -> tuple[Ch
         raise err
 
 
+def _check_cell(text: str, field: str, parts: list[str], what: str) -> None:
+    """Refuse a cell that is too long or lists too many components, before any parsing."""
+    if len(text) > MAX_SMILES_LENGTH:  # the same words as parse_smiles
+        raise InvalidSmilesError(text, f"longer than {MAX_SMILES_LENGTH} characters", field=field)
+    if len(parts) > MAX_COMPONENTS:
+        raise InvalidValueError(field, text, f"at most {MAX_COMPONENTS} {what} (got {len(parts)})")
+
+
 @lru_cache(maxsize=65536)
 def resolve_matrix(text: str, *, field: str = "monomer_smiles") -> tuple[MatrixComponent, ...]:
     """Matrix components of a ``.``-joined SMILES (dictionary names accepted too)."""
     if is_none(text):
         raise InvalidSmilesError(str(text), "empty: at least one matrix SMILES is required", field=field)
     parts = split_components(text)
+    _check_cell(text, field, parts, "components joined with '.'")
     out = []
     for part in parts:
         mol, _ = _parse_or_name(part.strip(), field=field, roles=_MATRIX_ROLES)
@@ -163,8 +177,10 @@ def resolve_crosslinkers(text: str) -> tuple[CrosslinkerComponent, ...]:
     if is_none(text):
         return ()
     dictionary = load_dictionary()
+    items = _split_list(text)
+    _check_cell(text, "crosslinker", items, "crosslinkers separated by ';'")
     out = []
-    for item in _split_list(text):
+    for item in items:
         chem = dictionary.get(item)
         if chem is not None:
             out.append(_crosslinker_from_chemical(chem))
@@ -186,8 +202,10 @@ def resolve_fillers(text: str) -> tuple[FillerComponent, ...]:
     if is_none(text):
         return ()
     dictionary = load_dictionary()
+    items = _split_list(text)
+    _check_cell(text, "filler", items, "fillers separated by ';'")
     out = []
-    for item in _split_list(text):
+    for item in items:
         chem = dictionary.get(item)
         if chem is None:
             raise UnknownChemicalError(
@@ -204,6 +222,7 @@ def resolve_salt(text: str) -> SaltComponent | None:
     """A lithium salt by name (``LiTFSI``) or ionic SMILES; ``none`` for single-ion polymers."""
     if is_none(text):
         return None
+    _check_cell(text, "salt", [text], "salt")
     dictionary = load_dictionary()
     chem = dictionary.get(text)
     if chem is not None:
