@@ -9,6 +9,7 @@ a ``status`` instead of stopping.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,27 @@ def _text(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _parse_numbers(raw: np.ndarray) -> np.ndarray:
+    try:
+        return pd.to_numeric(pd.Series(raw, copy=False), errors="coerce").to_numpy(dtype=np.float64)
+    except (OverflowError, TypeError, ValueError):
+        # a cell that even errors="coerce" chokes on (an int beyond the float range):
+        # parse cell by cell, such ints become +-inf and fail as "not a finite number"
+        return np.array([_parse_number(v) for v in raw], dtype=np.float64)
+
+
+def _parse_number(value: object) -> float:
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    try:
+        return float(pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0])
+    except (OverflowError, TypeError, ValueError):
+        return math.nan
+
+
 def _column(table: pd.DataFrame, name: str) -> np.ndarray | None:
     return table[name].to_numpy(dtype=object) if name in table.columns else None
 
@@ -237,7 +259,7 @@ def validate_columns(
                 flags = _add_flag(flags, np.ones(n, dtype=bool), f"{spec.name}_default")
             cols[spec.name] = values
             continue
-        values = pd.to_numeric(pd.Series(raw, copy=False), errors="coerce").to_numpy(dtype=np.float64)
+        values = _parse_numbers(raw)
         present = np.array([not (v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())) for v in raw], dtype=bool)
         finite = np.isfinite(values)
         not_number = present & np.isnan(values)
@@ -382,17 +404,57 @@ def require_valid(
     return normalized
 
 
+#: A user's table may carry extra columns (passed through), but not without bound: a
+#: million-column CSV would take minutes and gigabytes before any row is looked at.
+MAX_COLUMNS = 1000
+_MAX_HEADER_BYTES = 1 << 20
+
+
+def _count_columns(p: Path) -> int:
+    """Columns of a table from its header alone (Parquet schema, or the CSV's first line)."""
+    if p.suffix.lower() in {".parquet", ".pq"}:
+        import pyarrow.parquet as pq
+
+        return len(pq.read_schema(p).names)
+    import csv
+
+    with open(p, "rb") as fh:
+        line = fh.readline(_MAX_HEADER_BYTES + 1)
+    if len(line) > _MAX_HEADER_BYTES:
+        return MAX_COLUMNS + 1  # a header line over 1 MiB cannot be a formulation table
+    text = line.decode("utf-8", errors="replace")
+    return len(next(csv.reader([text]), []))
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a user's CSV or Parquet formulation table with clear errors for bad files."""
+    """Read a user's CSV or Parquet formulation table with clear errors for bad files.
+
+    CSV is read as UTF-8 (a byte-order mark is accepted); tables with more than
+    :data:`MAX_COLUMNS` columns are refused before they are read.
+    """
     p = Path(path)
     if not p.exists():
         raise InvalidValueError("input file", str(p), "an existing CSV or Parquet file")
     if p.is_dir():
         raise InvalidValueError("input file", str(p), "a file, not a directory")
     try:
+        n_cols = _count_columns(p)
+        if n_cols > MAX_COLUMNS:
+            raise SpepredError(
+                f"cannot read {p}: more than {MAX_COLUMNS} columns in the header "
+                "(a formulation table needs monomer_smiles and a few condition columns)"
+            )
         if p.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(p)
-        return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        with warnings.catch_warnings():
+            # index_col=False: a first row longer than the header would otherwise silently
+            # become an index and shift every value one column to the right
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig", index_col=False
+            )
+    except pd.errors.ParserWarning:
+        raise SpepredError(f"cannot read {p}: malformed CSV (a row has more fields than the header)") from None
     except UnicodeDecodeError as err:
         raise SpepredError(f"cannot read {p}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     except pd.errors.ParserError as err:
