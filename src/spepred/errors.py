@@ -53,6 +53,11 @@ class DataSourceError(SpepredError):
     """A dataset that cannot be fetched, or whose checksum does not match."""
 
 
+class ChecksumError(DataSourceError):
+    """A dataset file whose SHA-256 does not match its pin (truncated, corrupted, altered):
+    never skipped quietly, unlike a source that is merely unavailable offline."""
+
+
 class ModelBundleError(SpepredError):
     """A model bundle that is missing, tampered with, or does not match this spepred."""
 

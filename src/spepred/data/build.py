@@ -14,6 +14,7 @@ import pandas as pd
 from spepred.data import converters
 from spepred.data.schema import AUX_LABELS, COLUMNS, LABELS, require_valid
 from spepred.data.sources import SOURCES, DataSourceError, fetch
+from spepred.errors import ChecksumError
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ def build_formulations(
 
     A public source that cannot be had (offline, no mirror) is reported in
     ``card.missing_sources`` and left out; the review's records are always available.
+    A source whose file fails its checksum raises :class:`~spepred.errors.ChecksumError`.
     Every row is validated; a bad row raises :class:`TableValidationError` listing all.
     """
     parts, notes, missing = [], [], {}
@@ -127,6 +129,8 @@ def build_formulations(
         else:
             try:
                 path = fetch(key, download=download)
+            except ChecksumError:
+                raise  # a corrupted or truncated file is an error, not a missing source
             except DataSourceError as err:
                 missing[key] = str(err)
                 log.warning("skipping %s: %s", key, err)

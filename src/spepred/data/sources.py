@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spepred.cache import default_cache_root
-from spepred.errors import DataSourceError
+from spepred.errors import ChecksumError, DataSourceError
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,10 @@ def fetch(key: str, *, download: bool = True) -> Path:
 
     Raises
     ------
+    ChecksumError
+        A mirror file or a download whose SHA-256 does not match (truncated, altered).
     DataSourceError
-        Unknown key; a mirror or cached file whose SHA-256 does not match; a download that
-        fails (offline) or is truncated.
+        Unknown key; a download that fails (offline).
     """
     if key not in SOURCES:
         raise DataSourceError(f"unknown data source {key!r}; known: {', '.join(SOURCES)}")
@@ -144,7 +145,7 @@ def fetch(key: str, *, download: bool = True) -> Path:
         if candidate.is_file():
             digest = sha256_of(candidate)
             if digest != src.sha256:
-                raise DataSourceError(
+                raise ChecksumError(
                     f"{key}: {candidate} has SHA-256 {digest}, expected {src.sha256} "
                     "(corrupted or different version; refusing it)"
                 )
@@ -169,7 +170,7 @@ def fetch(key: str, *, download: bool = True) -> Path:
             progressbar=False,
         )
     except ValueError as err:  # pooch: hash mismatch (truncated or altered download)
-        raise DataSourceError(
+        raise ChecksumError(
             f"{key}: downloaded file from {src.url} fails its SHA-256 check ({err}); "
             "the download was truncated or upstream changed"
         ) from None
