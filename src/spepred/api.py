@@ -136,7 +136,7 @@ def train(
         MLflow tracking URI; default ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``
         in the working directory.
     """
-    from spepred.models.bundle import load_bundle, write_bundle
+    from spepred.models.bundle import load_bundle, publish_bundle, staging_directory, write_bundle
     from spepred.models.config import TrainConfig
     from spepred.models.report import metrics_table
     from spepred.models.train import train_models
@@ -149,23 +149,27 @@ def train(
     table, card = load_training_table(data, with_defaults=with_defaults)
     result = train_models(table, cfg, progress=progress)
     t0 = time.perf_counter()
-    bundle_dir = write_bundle(result, model_dir)
-    meta = load_bundle(bundle_dir).meta
-    result.timings_s["bundle"] = time.perf_counter() - t0
-    run = None
-    if track:
-        t0 = time.perf_counter()
-        from spepred.tracking.runs import log_training, resolve_tracking_uri
+    # written once into a private staging directory; the published bundle and the MLflow
+    # run are both that copy, even when another training writes to model_dir meanwhile
+    with staging_directory(model_dir) as staged:
+        write_bundle(result, staged)
+        meta = load_bundle(staged).meta
+        bundle_dir = publish_bundle(staged, model_dir)
+        result.timings_s["bundle"] = time.perf_counter() - t0
+        run = None
+        if track:
+            t0 = time.perf_counter()
+            from spepred.tracking.runs import log_training, resolve_tracking_uri
 
-        run = log_training(
-            result,
-            bundle_dir,
-            tracking_uri=resolve_tracking_uri(tracking_uri),
-            experiment=experiment,
-            data_card=card.to_dict() if card else None,
-            register=register,
-        )
-        result.timings_s["mlflow"] = time.perf_counter() - t0
+            run = log_training(
+                result,
+                staged,
+                tracking_uri=resolve_tracking_uri(tracking_uri),
+                experiment=experiment,
+                data_card=card.to_dict() if card else None,
+                register=register,
+            )
+            result.timings_s["mlflow"] = time.perf_counter() - t0
     return TrainReport(
         result=result,
         bundle_dir=bundle_dir,

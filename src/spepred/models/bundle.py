@@ -21,6 +21,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +78,7 @@ class Bundle:
 def write_bundle(result, directory: str | Path) -> Path:
     """Write a :class:`~spepred.models.train.TrainResult` as a bundle, atomically."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is meant to be read by others
+    tmp = _new_temporary(directory)
     try:
         targets = {}
         for key, tr in result.targets.items():
@@ -130,41 +130,142 @@ def write_bundle(result, directory: str | Path) -> Path:
     return directory
 
 
+def publish_bundle(source: str | Path, directory: str | Path) -> Path:
+    """Copy the bundle at ``source`` to ``directory``, atomically (verified copy in a
+    temporary sibling, then renamed into place). Training writes its bundle once into a
+    private staging directory and publishes and logs that same copy, so a concurrent
+    training into the same ``directory`` can never make a run log another run's model."""
+    directory = Path(directory)
+    verify_manifest(Path(source))
+    tmp = _new_temporary(directory)
+    try:
+        for path in Path(source).iterdir():
+            if path.is_file():
+                shutil.copyfile(path, tmp / path.name)
+        verify_manifest(tmp)
+        _swap_into_place(tmp, directory)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return directory
+
+
+@contextmanager
+def staging_directory(directory: str | Path) -> Iterator[Path]:
+    """A private directory beside ``directory`` to write a bundle into before publishing
+    it; removed on exit (and by the next training if this process is killed)."""
+    tmp = _new_temporary(Path(directory))
+    try:
+        yield tmp / "bundle"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _new_temporary(directory: Path) -> Path:
+    """An empty hidden sibling of ``directory``, named after this process (see
+    :func:`_remove_stale_temporaries`)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(directory)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(directory)}{os.getpid()}-", dir=directory.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is meant to be read by others
+    return tmp
+
+
 def _previous(directory: Path) -> Path:
     return directory.parent / f".{directory.name}.previous"
 
 
+def _tmp_prefix(directory: Path) -> str:
+    return f".{directory.name}.tmp-"
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Delete temporary bundles left by trainings that were killed (SIGKILL skips every
+    clean-up). The writer's pid is part of the name: only dead writers' are removed, so a
+    training running at the same time keeps its own. The loader never reads them anyway."""
+    prefix = _tmp_prefix(directory)
+    for path in directory.parent.glob(f"{prefix}*"):
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # alive, owned by someone else
+            continue
+
+
+@contextmanager
+def _swap_lock(directory: Path) -> Iterator[None]:
+    """Serialize bundle swaps into one directory across processes (two trainings finishing
+    together must not interleave their renames); a no-op where ``fcntl`` is missing."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(directory.parent, os.O_RDONLY)  # lock the parent: no lock file left behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _swap_into_place(tmp: Path, directory: Path) -> None:
     """Rename ``tmp`` to ``directory``; the old bundle survives as ``.<name>.previous``
-    until the new one is in place (the loader falls back to it if interrupted between)."""
+    until the new one is in place (the loader falls back to it if interrupted between).
+
+    At every instant either ``directory`` or ``.<name>.previous`` holds a complete bundle,
+    whatever step a kill lands on: a swap that was interrupted between its two renames is
+    first undone, so that the only complete bundle is never deleted.
+    """
     prev = _previous(directory)
-    if prev.exists():
-        shutil.rmtree(prev)
-    if directory.exists():
-        os.replace(directory, prev)
-    os.replace(tmp, directory)
-    if prev.exists():
-        shutil.rmtree(prev, ignore_errors=True)
+    with _swap_lock(directory):
+        if not directory.exists() and prev.exists():
+            os.replace(prev, directory)  # an earlier swap was interrupted: restore first
+        if prev.exists():
+            shutil.rmtree(prev)  # stale: ``directory`` is complete
+        if directory.exists():
+            os.replace(directory, prev)
+        os.replace(tmp, directory)
+        if prev.exists():
+            shutil.rmtree(prev, ignore_errors=True)
+
+
+#: Files the loader opens: each must be listed in the manifest (a manifest with an entry
+#: removed would otherwise let an unchecked file through).
+_LOADED_SUFFIXES = (".json", ".ubj", ".npy")
 
 
 def verify_manifest(directory: Path) -> dict:
-    """Check every file against the manifest; raise naming the first bad one."""
+    """Check every file against the manifest; raise naming the first bad one.
+
+    Refused: a missing, unreadable or malformed manifest; a listed file that is missing,
+    truncated or modified (SHA-256); a file the loader would open (``*.json``, ``*.ubj``,
+    ``*.npy``) that the manifest does not list; names that leave the directory.
+    """
     manifest_path = directory / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text("utf-8"))
         files = manifest["files"]
     except FileNotFoundError:
         raise ModelBundleError(f"{directory} is not a spepred model bundle (no {MANIFEST})") from None
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         raise ModelBundleError(f"{manifest_path} is corrupted (not a valid manifest)") from None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise ModelBundleError(f"{manifest_path} is corrupted (not a valid manifest)")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelBundleError(
-            f"{directory}: bundle format {manifest.get('format_version')} is not supported "
+            f"{directory}: bundle format {manifest.get('format_version')!r} is not supported "
             f"by this spepred (format {FORMAT_VERSION}); retrain with `spepred train`"
         )
     for name, expected in sorted(files.items()):
         path = directory / name
-        if Path(name).name != name or not path.is_file():
+        if Path(name).name != name or name in (".", "..") or not path.is_file():
             raise ModelBundleError(f"{directory}: file {name!r} listed in the manifest is missing")
         actual = _sha256(path)
         if actual != expected:
@@ -172,6 +273,16 @@ def verify_manifest(directory: Path) -> dict:
                 f"{directory}: {name} fails its SHA-256 check (expected {expected[:12]}..., "
                 f"got {actual[:12]}...): the file is truncated or was modified; refusing to load"
             )
+    unlisted = sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.name != MANIFEST and p.suffix in _LOADED_SUFFIXES and p.name not in files
+    )
+    if META not in files or unlisted:
+        name = META if META not in files else unlisted[0]
+        raise ModelBundleError(
+            f"{directory}: {name} is not listed in the manifest; refusing to load an unchecked file"
+        )
     return files
 
 
@@ -203,9 +314,12 @@ def load_bundle(directory: str | Path) -> Bundle:
         if booster.feature_names and list(booster.feature_names) != meta["feature_names"]:
             raise ModelBundleError(f"{directory}: {info['model_file']} has a different feature schema")
         boosters[key] = booster
-    domain = ApplicabilityDomain.load(directory, meta["domain"])
+    try:
+        domain = ApplicabilityDomain.load(directory, meta["domain"])
+    except (ValueError, KeyError, TypeError, OSError) as err:  # e.g. an object (pickle) array
+        raise ModelBundleError(f"{directory}: applicability-domain arrays cannot be loaded ({err})") from None
     TrainConfig.from_dict(meta["train_config"])  # refuses unknown keys
     return Bundle(path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain)
 
 
-__all__ = ["Bundle", "load_bundle", "verify_manifest", "write_bundle"]
+__all__ = ["Bundle", "load_bundle", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]

@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +38,43 @@ def _artifact_location(uri: str) -> str | None:
         db = Path(uri.removeprefix("sqlite:///"))
         return (db.parent / "mlartifacts").resolve().as_uri()
     return None
+
+
+@contextmanager
+def _store_init_lock(uri: str) -> Iterator[None]:
+    """Hold an exclusive lock on a SQLite store's file while MLflow creates or migrates its
+    tables: two trainings that open a new store at the same time would otherwise both run
+    the schema creation, and one dies with ``table ... already exists``. The lock is a
+    ``flock`` on the database file itself (SQLite's own locks are independent of it), so
+    no lock file is left behind. Other stores (servers, files) need no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    if not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+        yield
+        return
+    db = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(db, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def open_store(uri: str):
+    """An ``MlflowClient`` on ``uri`` whose tracking and registry tables exist (created
+    under :func:`_store_init_lock`, so concurrent trainings can share one SQLite store)."""
+    import mlflow
+
+    with _store_init_lock(uri):
+        client = mlflow.MlflowClient(uri, registry_uri=uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+    return client
 
 
 def _signature():
@@ -87,7 +126,7 @@ def log_training(
     from spepred.models.report import metrics_table, model_card
 
     mlflow.set_tracking_uri(tracking_uri)
-    client = mlflow.MlflowClient(tracking_uri)
+    client = open_store(tracking_uri)
     if client.get_experiment_by_name(experiment) is None:
         try:
             client.create_experiment(experiment, artifact_location=_artifact_location(tracking_uri))
