@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spepred.chem.mol import MAX_SMILES_LENGTH
 from spepred.errors import FormulationError, SpepredError
@@ -95,6 +96,40 @@ def _error(status: int, messages: list[dict]) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": messages})
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while reading a body sent without ``Content-Length`` (chunked) once it
+    passes the limit: FastAPI lets HTTP exceptions through, and the app answers 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body larger than {max_bytes} bytes")
+
+
+class ChunkedBodyLimit:
+    """A body without a length (chunked transfer) is counted while it is read and refused
+    once it passes ``max_bytes``, so it is never held in memory whole (bodies with a
+    ``Content-Length`` are refused before reading, see ``limit_body``)."""
+
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or any(name == b"content-length" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -> FastAPI:
     """The FastAPI application serving one model bundle."""
     import pandas as pd
@@ -119,6 +154,8 @@ def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -
             "crosslinked solid polymer electrolytes, with 90 % intervals and a domain flag."
         ),
     )
+
+    app.add_middleware(ChunkedBodyLimit, max_bytes=MAX_BODY_BYTES)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
@@ -149,6 +186,10 @@ def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -
     @app.exception_handler(SpepredError)
     async def _spepred(request: Request, exc: SpepredError):
         return _error(422, [{"msg": str(exc)}])
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge):
+        return _error(413, [{"msg": exc.detail}])
 
     @app.get("/health")
     def health() -> dict:

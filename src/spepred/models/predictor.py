@@ -186,6 +186,9 @@ class Predictor:
         index = table.index  # the caller's index comes back unchanged
         table = table.reset_index(drop=True)
         normalized, errors = validate_columns(table, source=source)
+        # an input that is itself a prediction table: its old outputs are replaced, never
+        # duplicated (two 'status' columns would break every reader downstream)
+        table = table.drop(columns=[c for c in OUTPUT_COLUMNS if c in table.columns])
         if strict and errors:
             raise FormulationError(errors[0])
         n = len(table)
