@@ -204,3 +204,81 @@ def load_predictor(path: str | Path | None = None, *, n_jobs: int | None = None)
 def predict(table: pd.DataFrame | None = None, /, *, model: str | Path | None = None, **kwargs) -> pd.DataFrame:
     """One-shot prediction: ``predict(df)`` or ``predict(smiles=..., crosslinker=...)``."""
     return load_predictor(model).predict(table, **kwargs)
+
+# -- screening --------------------------------------------------------------------------
+def screen(
+    spec=None,
+    /,
+    *,
+    output: str | Path,
+    options: dict | None = None,
+    model: str | Path | None = None,
+    engine: str = "local",
+    spark_master: str = "local[2]",
+    workers: int | None = None,
+    chunk_rows: int = 50_000,
+    objective: str = "desirability",
+    weights: str | dict | None = None,
+    ranges: str | dict | None = None,
+    bound: str = "pred",
+    thresholds: tuple[str, ...] | list[str] = (),
+    in_domain_only: bool = False,
+    top: int = 20,
+    output_format: str = "parquet",
+    overwrite: bool = False,
+    plot: bool = True,
+    progress=None,
+):
+    """Screen a virtual library: predict every formulation, rank, flag the Pareto front.
+
+    Parameters
+    ----------
+    spec
+        A YAML/TOML library spec, a mapping of spec keys (``monomers``, ``crosslinkers``,
+        ``fillers``, ``salts``, ``temperature_C``, ..., or ``input`` for a ready formulation
+        table or ``"polyinfo_candidates"``), or a :class:`spepred.screen.Library`.
+    output
+        Directory for ``predictions.parquet`` (or ``.csv``), ``top.csv``, ``pareto.csv``,
+        ``pareto.png``, ``summary.json`` and the resumable chunks. Re-running the same
+        library and model there reuses every finished chunk.
+    options
+        Spec keys given separately (the CLI's options); they replace the spec's.
+    engine, spark_master
+        ``local`` (worker processes on this machine) or ``spark`` (``local[2]`` or
+        ``spark://host:port``); both give identical predictions.
+    objective, weights, ranges, bound
+        Ranking: ``desirability`` (default), ``weighted``, ``sigma``, ``window`` or
+        ``strength``; weights ``"sigma=2,window=1"``; poor:good ramps
+        ``"sigma=1e-5:1e-3"``; ``bound="lo"`` ranks by the lower 90 % bound.
+    thresholds
+        Requirements such as ``"window>=4.5"`` or ``"sigma >= 1e-4 S/cm"``: rows that miss
+        one stay in the predictions, flagged ``feasible = False``, and are not ranked.
+
+    Returns
+    -------
+    spepred.screen.runner.ScreenResult
+    """
+    from spepred.screen import Library, Objective, Threshold, load_spec
+    from spepred.screen.runner import run_screen
+
+    library = spec if isinstance(spec, Library) else load_spec(spec, overrides=options)
+    obj = Objective.from_options(objective, weights=weights, ranges=ranges, bound=bound)
+    ths = [t if isinstance(t, Threshold) else Threshold.parse(t) for t in thresholds]
+    bundle = Path(model) if model is not None else default_model_path()
+    return run_screen(
+        library,
+        bundle,
+        output,
+        engine=engine,
+        spark_master=spark_master,
+        workers=workers,
+        chunk_rows=chunk_rows,
+        objective=obj,
+        thresholds=ths,
+        in_domain_only=in_domain_only,
+        top=top,
+        output_format=output_format,
+        overwrite=overwrite,
+        plot=plot,
+        progress=progress,
+    )

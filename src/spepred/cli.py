@@ -316,6 +316,99 @@ def _predict_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def render_screen_top(top, n: int = 10) -> str:
+    """The best formulations of a screen as a chemist-readable table."""
+    lines = [
+        f"{'rank':>4}  {'σ (S/cm)':>9}  {'window (V)':>10}  {'strength (MPa)':>14}  {'T (°C)':>6}  {'in domain':>9}  "
+        f"{'score':>5}  formulation"
+    ]
+    for _, r in top.head(n).iterrows():
+        parts = [str(r.get("monomer_smiles", ""))]
+        if isinstance(r.get("crosslinker"), str) and r["crosslinker"]:
+            parts.append(f"x {r['crosslinker']}")
+        if isinstance(r.get("filler"), str) and r["filler"]:
+            wt = r.get("filler_wt_pct")
+            parts.append(f"filler {r['filler']}" + (f" {wt:g} wt%" if wt is not None and wt == wt else ""))
+        if isinstance(r.get("salt"), str) and r["salt"]:
+            m = r.get("salt_molality_mol_kg")
+            parts.append(f"{r['salt']}" + (f" {m:g} mol/kg" if m is not None and m == m else ""))
+        lines.append(
+            f"{int(r['rank']):>4}  {_fmt_sigma(r['sigma_S_cm_pred']):>9}  {_fmt(r['esw_V_pred']):>10}  "
+            f"{_fmt(r['strength_MPa_pred'], 1):>14}  {_fmt(float(r.get('temperature_C', float('nan'))), 0):>6}  "
+            f"{'yes' if r['in_domain'] else 'NO':>9}  {_fmt(r['score']):>5}  {' | '.join(parts)}"
+        )
+    return "\n".join(lines)
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    from spepred import api
+
+    options = {
+        "input": args.input,
+        "monomers": args.monomers,
+        "monomers_csv": args.monomers_csv,
+        "crosslinkers": args.crosslinkers,
+        "fillers": args.fillers,
+        "salts": args.salts,
+        "salt_molality_mol_kg": args.molality,
+        "mw_g_mol": args.mw,
+        "temperature_C": args.temperature,
+    }
+    bar = _Progress("screening rows", enabled=not args.quiet)
+    try:
+        result = api.screen(
+            args.spec,
+            output=args.output,
+            options=options,
+            model=args.model,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            workers=args.workers,
+            chunk_rows=args.chunk_rows,
+            objective=args.objective,
+            weights=args.weights,
+            ranges=args.ranges,
+            bound=args.bound,
+            thresholds=args.require or (),
+            in_domain_only=args.in_domain_only,
+            top=args.top,
+            output_format=args.format,
+            overwrite=args.overwrite,
+            plot=not args.no_plot,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    s, st = result.summary, result.stats
+    print(f"library: {s['library_description']}")
+    print(
+        "unique building blocks: " + ", ".join(f"{v:,} {k}" for k, v in s["unique_components"].items())
+    )
+    print(
+        f"engine {result.engine}: {st['chunks_computed']} chunk(s) computed, {st['chunks_reused']} reused "
+        f"of {st['chunks_total']}; model {s['model_version']}"
+    )
+    print(
+        f"{result.n_rows:,} formulations: {result.n_ok:,} predicted ({s['in_domain']:,} in domain), "
+        f"{s['not_predicted']:,} with a status explaining why not; {result.n_feasible:,} meet "
+        + ("; ".join(s["thresholds"]) if s["thresholds"] else "no threshold")
+        + (" and the domain" if s["in_domain_only"] else "")
+        + f"; Pareto front (σ, window, strength): {result.n_front:,}"
+    )
+    print(f"objective: {s['objective']}")
+    print()
+    if len(result.top):
+        print(render_screen_top(result.top, n=min(args.top, 10)))
+    else:
+        print("no formulation meets the thresholds")
+    print()
+    t = result.timings_s
+    print(f"time: predict {t.get('predict', 0):.1f} s, rank + Pareto + write {t.get('summarize', 0):.1f} s")
+    for name, path in result.files.items():
+        print(f"{name:>11}: {path}")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from spepred.server import serve
 
@@ -410,6 +503,48 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--input", help="batch: formulation table (CSV or Parquet)")
     pr.add_argument("--output", help="batch: predictions file (CSV or Parquet); default stdout")
     pr.set_defaults(func=_cmd_predict)
+
+    sc = sub.add_parser(
+        "screen",
+        help="rank a virtual library (spec or formulation table) by σ, window and strength",
+        description=(
+            "Expand a library spec (YAML/TOML, or the options below) as a Cartesian product, or take a "
+            "ready formulation table, predict every formulation (resumably, in chunks), rank it and flag "
+            "the σ–window–strength Pareto front. Options replace the spec's keys of the same name."
+        ),
+    )
+    _add_common(sc)
+    sc.add_argument("--spec", help="library spec file (YAML or TOML)")
+    sc.add_argument("--input", help="ready formulation table (CSV/Parquet) or polyinfo_candidates")
+    sc.add_argument("--monomers", nargs="+", metavar="SMILES", help="matrix monomer / repeat-unit SMILES")
+    sc.add_argument("--monomers-csv", metavar="CSV", help="CSV with a monomer_smiles (or smiles) column")
+    sc.add_argument("--crosslinkers", nargs="+", metavar="X", help="crosslinker names or SMILES ('none' for none)")
+    sc.add_argument("--fillers", nargs="+", metavar="F", help="fillers with loadings: none SiO2:5,10 LLZO:10")
+    sc.add_argument("--salts", nargs="+", metavar="SALT", help="lithium salts (names or SMILES)")
+    sc.add_argument("--molality", nargs="+", metavar="M", help="salt molalities, mol/kg (values or start:stop:step)")
+    sc.add_argument("--mw", nargs="+", metavar="MW", help="polymer molecular weights, g/mol")
+    sc.add_argument("--temperature", nargs="+", metavar="T", help="temperatures, °C (values or start:stop:step)")
+    sc.add_argument("--output", required=True, help="output directory (resumable: rerun to continue)")
+    sc.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="predictions file format (parquet)")
+    sc.add_argument(
+        "--objective", choices=("desirability", "weighted", "sigma", "window", "strength"), default="desirability",
+        help="ranking: desirability (geometric mean of ramps, default), weighted (arithmetic), or one property",
+    )
+    sc.add_argument("--weights", help="weights of the combined objectives, e.g. sigma=2,window=1,strength=1")
+    sc.add_argument("--ranges", help="poor:good ramps, e.g. sigma=1e-5:1e-3,window=4:5,strength=1:20 (S/cm, V, MPa)")
+    sc.add_argument("--bound", choices=("pred", "lo"), default="pred", help="rank by the prediction or the lower 90%% bound")
+    sc.add_argument("--require", action="append", metavar="COND", help="threshold, e.g. 'window>=4.5' (repeatable)")
+    sc.add_argument("--in-domain-only", action="store_true", help="rank only formulations inside the applicability domain")
+    sc.add_argument("--top", type=int, default=20, help="rows in top.csv (20)")
+    sc.add_argument("--engine", choices=("local", "spark"), default="local", help="local processes or Apache Spark")
+    sc.add_argument("--spark-master", default="local[2]", help="Spark master: local[2] or spark://host:port")
+    sc.add_argument("--workers", type=int, help="local engine processes (default: 2 cores)")
+    sc.add_argument("--chunk-rows", type=int, default=50_000, help="rows per resumable chunk (50000)")
+    sc.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
+    sc.add_argument("--overwrite", action="store_true", help="discard what --output holds from another screen")
+    sc.add_argument("--no-plot", action="store_true", help="do not draw pareto.png")
+    sc.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sc.set_defaults(func=_cmd_screen)
 
     sv = sub.add_parser("serve", help="HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")
     _add_common(sv)

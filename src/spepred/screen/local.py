@@ -1,0 +1,189 @@
+"""The local engine: chunks of the library predicted by worker processes (both cores).
+
+Each worker loads the model bundle once, with single-threaded XGBoost (two processes keep
+two cores busy; validation and featurization are single-threaded Python, so processes
+scale where threads would not), and keeps the feature vector of every building block it
+has met across chunks (see :func:`memoize_building_blocks`): a million rows from a few
+hundred components compute each component once per worker. Workers build their chunk from
+the library description (nothing large crosses process boundaries), predict it with
+:meth:`Predictor.predict`, and write the chunk file atomically; the parent only records
+finished chunks in the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from spepred.screen.store import ChunkInfo, ChunkStore, prediction_schema, to_arrow, write_chunk_file
+
+log = logging.getLogger(__name__)
+
+
+class _Memo:
+    """Results (and input errors) of one block's ``compute``, per key, for the life of the
+    process."""
+
+    def __init__(self, fn) -> None:
+        self.fn, self.cache = fn, {}
+
+    def __call__(self, *key):
+        hit = self.cache.get(key)
+        if hit is None:
+            try:
+                hit = (True, self.fn(*key))
+            except Exception as err:  # the featurizer turns these into row errors
+                hit = (False, err)
+            self.cache[key] = hit
+        ok, value = hit
+        if ok:
+            return value
+        raise value
+
+
+def memoize_building_blocks(predictor) -> int:
+    """Cache the per-building-block features of ``predictor`` across ``predict`` calls.
+
+    :class:`~spepred.featurize.FormulationFeaturizer` computes each distinct key once per
+    call; screening calls it once per chunk with the same few hundred keys, so the
+    vectors are kept for the life of the process. Returns the number of blocks wrapped
+    (0 when the featurizer has no keyed blocks, e.g. after an internal change).
+    """
+    from spepred.featurize.blocks import KeyedBlock
+
+    featurizer = getattr(getattr(predictor, "bundle", None), "featurizer", None)
+    n = 0
+    for block in getattr(featurizer, "blocks", ()):
+        if isinstance(block, KeyedBlock) and not isinstance(block.__dict__.get("compute"), _Memo):
+            block.compute = _Memo(block.compute)
+            n += 1
+    return n
+
+
+class ChunkPredictor:
+    """Library + model -> the prediction table of any chunk (one per process)."""
+
+    def __init__(self, library, bundle_dir: str | Path, *, n_jobs: int | None = None) -> None:
+        from spepred.api import load_predictor
+
+        self.library = library
+        self.predictor = load_predictor(bundle_dir, n_jobs=n_jobs)
+        memoize_building_blocks(self.predictor)
+        self.schema = prediction_schema(library)
+
+    def predict(self, start: int, stop: int):
+        """Arrow table of rows ``[start, stop)`` with the library columns and predictions."""
+        return self._predict(self.library.chunk(start, stop))
+
+    def predict_rows(self, index):
+        """Arrow table of the library rows at positions ``index``."""
+        return self._predict(self.library.rows(index))
+
+    def _predict(self, table):
+        pred = self.predictor.predict(table, source=self.library.name)
+        return to_arrow(pred, self.schema)
+
+    def run_chunk(self, k: int, start: int, stop: int, path: Path) -> tuple[int, ChunkInfo]:
+        t0 = time.perf_counter()
+        table = self.predict(start, stop)
+        sha = write_chunk_file(path, table)
+        return k, ChunkInfo(rows=table.num_rows, sha256=sha, seconds=time.perf_counter() - t0, engine="local")
+
+
+_WORKER: ChunkPredictor | None = None
+
+
+def _init_worker(library, bundle_dir: str, n_jobs: int) -> None:
+    global _WORKER
+    _WORKER = ChunkPredictor(library, bundle_dir, n_jobs=n_jobs)
+
+
+def _work(k: int, start: int, stop: int, path: str) -> tuple[int, ChunkInfo]:
+    assert _WORKER is not None
+    return _WORKER.run_chunk(k, start, stop, Path(path))
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def run_local(
+    library,
+    bundle_dir: str | Path,
+    store: ChunkStore,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Predict every chunk the store does not hold yet.
+
+    Parameters
+    ----------
+    workers
+        Processes (default: both cores). ``1`` runs in this process (no start-up cost:
+        the right choice for small libraries).
+    progress
+        ``progress(rows_done, rows_total)`` after each chunk (reused chunks count at once).
+        An exception raised by it (e.g. ``KeyboardInterrupt``) stops the run; finished
+        chunks stay recorded.
+
+    Returns
+    -------
+    dict
+        ``{"chunks_total", "chunks_reused", "chunks_computed", "workers"}``.
+    """
+    todo = store.todo()
+    total_rows = store.key["n_rows"]
+    done_rows = sum(store.bounds(k)[1] - store.bounds(k)[0] for k in range(store.n_chunks) if k not in set(todo))
+    stats = {"chunks_total": store.n_chunks, "chunks_reused": store.n_chunks - len(todo), "chunks_computed": 0}
+    if progress is not None:
+        progress(done_rows, total_rows)
+    workers = default_workers() if workers is None else max(1, int(workers))
+    workers = min(workers, max(1, len(todo)))
+    stats["workers"] = workers
+    if not todo:
+        return stats
+
+    def finished(k: int, info: ChunkInfo) -> None:
+        nonlocal done_rows
+        store.record(k, info)
+        stats["chunks_computed"] += 1
+        done_rows += info.rows
+        if progress is not None:
+            progress(done_rows, total_rows)
+
+    if workers == 1:
+        worker = ChunkPredictor(library, bundle_dir)
+        for k in todo:
+            start, stop = store.bounds(k)
+            finished(*worker.run_chunk(k, start, stop, store.chunk_path(k)))
+        return stats
+
+    # spawn: a forked child would inherit the parent's OpenMP and RDKit state
+    ctx = mp.get_context("spawn")
+    pending = list(todo)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(library, str(bundle_dir), 1)
+    ) as pool:
+        running = set()
+        try:
+            while pending or running:
+                # at most two chunks queued per worker: bounded memory, early progress
+                while pending and len(running) < 2 * workers:
+                    k = pending.pop(0)
+                    start, stop = store.bounds(k)
+                    running.add(pool.submit(_work, k, start, stop, str(store.chunk_path(k))))
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    finished(*fut.result())
+        except BaseException:
+            for fut in running:
+                fut.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return stats

@@ -1,0 +1,596 @@
+"""Library specs: building blocks listed in a YAML/TOML file (or options) -> a virtual library.
+
+A library is the Cartesian product of *axes*. Each axis is a small table whose rows are the
+levels of one design choice and whose columns are the formulation columns it sets: the
+monomers axis sets ``monomer_smiles``; the fillers axis sets ``filler`` and
+``filler_wt_pct`` together (a loading belongs to its filler); a ready formulation table
+(``input``) is one axis whose levels are its rows. Row ``i`` of the library is found by
+unravelling ``i`` over the axis lengths (first axis slowest), so any range of rows can be
+built on demand without ever materializing the whole product.
+
+Every problem in a spec is reported at once, each naming the key, the value and what was
+expected; chemistry typed into the spec (SMILES, crosslinker, filler and salt names) is
+checked here, before a million rows are built from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spepred.data.schema import CONDITION_COLUMNS, CROSSLINK_TYPE_VALUES
+from spepred.errors import ConfigError, SpepredError
+
+#: Spec keys -> what each holds (the text of the "unknown key" message lists them).
+SPEC_KEYS: dict[str, str] = {
+    "name": "a name for the library (used in messages)",
+    "input": "a formulation table (CSV/Parquet path) or a library source key such as polyinfo_candidates",
+    "monomers": "matrix monomer / repeat-unit SMILES (list)",
+    "monomers_csv": "a CSV with a monomer_smiles (or smiles) column",
+    "crosslinkers": "crosslinker names or SMILES (list; 'none' for no crosslinker)",
+    "crosslink_type": "crosslink type(s) (default: inferred from the crosslinker)",
+    "fillers": "fillers with loadings: 'none', 'SiO2:5,10' or {name: SiO2, wt_pct: [5, 10]}",
+    "salts": "lithium salt names or SMILES (list)",
+    "salt_molality_mol_kg": "salt molalities in mol/kg (list or start:stop:step)",
+    "mw_g_mol": "polymer molecular weights in g/mol (list)",
+    "plasticized": "true / false (list)",
+    "temperature_C": "temperatures in °C (list or start:stop:step)",
+}
+#: Library sources (key in :mod:`spepred.data.sources`) that ``input`` may name.
+LIBRARY_SOURCES = ("polyinfo_candidates",)
+#: Formulation columns in the order they appear in a library table.
+COLUMN_ORDER = (
+    "monomer_smiles",
+    "crosslinker",
+    "crosslink_type",
+    "filler",
+    "filler_wt_pct",
+    "salt",
+    "salt_molality_mol_kg",
+    "mw_g_mol",
+    "plasticized",
+    "temperature_C",
+)
+ROW_COLUMN = "library_row"
+MAX_RANGE_POINTS = 1000
+MAX_LISTED = 20
+_NUMERIC = {c.name: c for c in CONDITION_COLUMNS}
+_NONE_WORDS = {"", "none", "no", "null", "-", "n/a", "na"}
+
+
+class LibrarySpecError(ConfigError):
+    """A library spec with one or more bad keys or values; lists every one of them."""
+
+    def __init__(self, problems: Sequence[str], *, origin: str = "library spec") -> None:
+        self.problems = list(problems)
+        lines = [f"{origin}: {len(self.problems)} problem(s)" if len(self.problems) > 1 else f"{origin}: {self.problems[0]}"]
+        if len(self.problems) > 1:
+            lines += [f"  - {p}" for p in self.problems[:MAX_LISTED]]
+            if len(self.problems) > MAX_LISTED:
+                lines.append(f"  ... and {len(self.problems) - MAX_LISTED} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One design choice: ``table`` holds one row per level, columns = formulation columns."""
+
+    key: str
+    table: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+@dataclass
+class Library:
+    """A virtual library: the Cartesian product of its axes (first axis varies slowest).
+
+    Parameters
+    ----------
+    axes
+        The design choices; the number of rows is the product of their lengths.
+    name
+        Used as the ``source`` of the rows in error messages.
+    """
+
+    axes: tuple[Axis, ...]
+    name: str = "library"
+    origin: str = ""
+    _arrays: list = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.axes:
+            raise LibrarySpecError(["nothing to screen: give monomers, monomers_csv or input"], origin=self.origin or "library spec")
+        self.shape = tuple(len(a) for a in self.axes)
+        self._arrays = [
+            [(c, _column_array(a.table[c])) for c in a.table.columns] for a in self.axes
+        ]
+        ordered = [c for c in COLUMN_ORDER if any(c in a.table.columns for a in self.axes)]
+        extra = [c for a in self.axes for c in a.table.columns if c not in COLUMN_ORDER]
+        self.columns: tuple[str, ...] = (ROW_COLUMN, *ordered, *extra)
+
+    @property
+    def n_rows(self) -> int:
+        return int(math.prod(self.shape))
+
+    def rows(self, index: np.ndarray) -> pd.DataFrame:
+        """The formulation rows at global positions ``index`` (``library_row`` first)."""
+        index = np.asarray(index, dtype=np.int64)
+        data: dict[str, np.ndarray] = {ROW_COLUMN: index}
+        if len(index) and (index.min() < 0 or index.max() >= self.n_rows):
+            raise IndexError(f"library rows {index.min()}..{index.max()} outside 0..{self.n_rows - 1}")
+        positions = np.unravel_index(index, self.shape) if len(self.shape) > 1 else (index,)
+        for arrays, pos in zip(self._arrays, positions):
+            for col, values in arrays:
+                data[col] = values[pos]
+        return pd.DataFrame({c: data[c] for c in self.columns})
+
+    def chunk(self, start: int, stop: int) -> pd.DataFrame:
+        return self.rows(np.arange(start, min(stop, self.n_rows), dtype=np.int64))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the axes (their order, columns and values): the same library, the same
+        fingerprint; any change of a level, an axis or their order, another one."""
+        h = hashlib.sha256(b"spepred-library-v1")
+        for axis in self.axes:
+            h.update(axis.key.encode())
+            h.update(json.dumps(list(map(str, axis.table.columns))).encode())
+            h.update(pd.util.hash_pandas_object(axis.table, index=False).to_numpy().tobytes())
+        return h.hexdigest()
+
+    def unique_components(self) -> dict[str, int]:
+        """Distinct building blocks per kind (what the featurizer computes once each)."""
+        out = {}
+        for col in ("monomer_smiles", "crosslinker", "filler", "salt"):
+            for axis in self.axes:
+                if col in axis.table.columns:
+                    out[col] = int(axis.table[col].nunique(dropna=False))
+        return out
+
+    def describe(self) -> str:
+        """``821 x 5 = 4,105 rows`` style summary with the axis names."""
+        parts = " x ".join(f"{len(a):,} {a.key}" for a in self.axes)
+        return f"{parts} = {self.n_rows:,} formulations"
+
+
+def _column_array(series: pd.Series) -> np.ndarray:
+    if series.dtype == bool:
+        return series.to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype):
+        return series.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64)
+    return np.array(["" if _missing(v) else str(v) for v in series], dtype=object)
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+# -- reading a spec ---------------------------------------------------------------------
+def read_spec_file(path: str | Path) -> dict:
+    """A YAML (``.yaml``/``.yml``) or TOML (``.toml``) spec file -> dict, with clear errors."""
+    p = Path(path)
+    origin = str(p)
+    if not p.is_file():
+        raise LibrarySpecError([f"spec file not found (expected a YAML or TOML file)"], origin=origin)
+    text = p.read_text("utf-8")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml", ".json"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            raise LibrarySpecError([f"unknown spec format {p.suffix!r}: expected .yaml, .yml or .toml"], origin=origin)
+    except LibrarySpecError:
+        raise
+    except Exception as err:  # yaml.YAMLError / tomllib.TOMLDecodeError carry the position
+        raise LibrarySpecError([f"cannot parse: {type(err).__name__}: {err}".replace("\n", " ")], origin=origin) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise LibrarySpecError([f"expected a mapping of keys ({', '.join(SPEC_KEYS)}), got {type(data).__name__}"], origin=origin)
+    return data
+
+
+def load_spec(
+    spec: str | Path | Mapping | None = None,
+    *,
+    overrides: Mapping | None = None,
+    base_dir: str | Path | None = None,
+) -> Library:
+    """A library from a spec file and/or a mapping of spec keys (``overrides`` win).
+
+    Parameters
+    ----------
+    spec
+        A YAML/TOML file, or a mapping with the keys of :data:`SPEC_KEYS`.
+    overrides
+        Keys given on the command line; they replace the file's keys of the same name.
+    base_dir
+        Where relative paths in the spec point from (default: the spec file's folder, or the
+        working directory for a mapping).
+
+    Raises
+    ------
+    LibrarySpecError
+        Listing every unknown key and every bad value, each with the key and the value.
+    """
+    origin = "library spec"
+    data: dict = {}
+    if isinstance(spec, (str, Path)):
+        data = read_spec_file(spec)
+        origin = str(spec)
+        if base_dir is None:
+            base_dir = Path(spec).resolve().parent
+    elif isinstance(spec, Mapping):
+        data = dict(spec)
+    elif spec is not None:
+        raise LibrarySpecError([f"expected a spec file or a mapping, got {type(spec).__name__}"])
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    return build_library(data, origin=origin, base_dir=Path(base_dir) if base_dir else Path.cwd())
+
+
+def build_library(data: Mapping, *, origin: str = "library spec", base_dir: Path | None = None) -> Library:
+    """Validate a spec mapping and build its axes (see :func:`load_spec`)."""
+    base_dir = base_dir or Path.cwd()
+    problems: list[str] = []
+    for key in data:
+        if key not in SPEC_KEYS:
+            close = difflib.get_close_matches(str(key), list(SPEC_KEYS), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"unknown key {key!r}{hint} (known keys: {', '.join(SPEC_KEYS)})")
+    default_name = "library"
+    if origin != "library spec":
+        default_name = Path(origin).stem
+    elif isinstance(data.get("input"), (str, Path)):
+        default_name = Path(str(data["input"])).stem
+    name = data.get("name") or default_name
+    if not isinstance(name, str):
+        problems.append(f"name: invalid value {name!r}: expected a text")
+        name = "library"
+    axes: list[Axis] = []
+
+    base = None
+    if data.get("input") is not None:
+        if any(data.get(k) is not None for k in ("monomers", "monomers_csv")):
+            problems.append("input: give either input (a ready formulation table) or monomers/monomers_csv, not both")
+        else:
+            base = _read_input(data["input"], base_dir, problems)
+    monomers = _monomers(data, base_dir, problems)
+    if monomers is not None:
+        axes.append(Axis("monomers", pd.DataFrame({"monomer_smiles": monomers})))
+
+    crosslinkers = _texts(data, "crosslinkers", problems)
+    if crosslinkers is not None:
+        _check_chemistry(crosslinkers, "crosslinkers", "crosslinker", problems)
+        axes.append(Axis("crosslinkers", pd.DataFrame({"crosslinker": [_blank_none(x) for x in crosslinkers]})))
+    ctypes = _texts(data, "crosslink_type", problems)
+    if ctypes is not None:
+        for v in ctypes:
+            if v.casefold() not in CROSSLINK_TYPE_VALUES:
+                problems.append(f"crosslink_type: invalid value {v!r}: expected one of {', '.join(CROSSLINK_TYPE_VALUES)}")
+        axes.append(Axis("crosslink_type", pd.DataFrame({"crosslink_type": [v.casefold() for v in ctypes]})))
+    fillers = _fillers(data.get("fillers"), problems)
+    if fillers is not None:
+        axes.append(Axis("fillers", fillers))
+    salts = _texts(data, "salts", problems)
+    if salts is not None:
+        _check_chemistry(salts, "salts", "salt", problems)
+        axes.append(Axis("salts", pd.DataFrame({"salt": salts})))
+    for key in ("salt_molality_mol_kg", "mw_g_mol", "temperature_C"):
+        values = _numbers(data.get(key), key, problems)
+        if values is not None:
+            axes.append(Axis(key, pd.DataFrame({key: np.asarray(values, dtype=np.float64)})))
+    plast = _bools(data.get("plasticized"), problems)
+    if plast is not None:
+        axes.append(Axis("plasticized", pd.DataFrame({"plasticized": np.asarray(plast, dtype=bool)})))
+
+    if base is not None:
+        set_by_axes = {c for a in axes for c in a.table.columns}
+        base = base.drop(columns=[c for c in base.columns if c in set_by_axes])
+        if axes and "record_id" in base.columns and math.prod(len(a) for a in axes) > 1:
+            # one input row becomes several formulations: its id no longer names one row
+            base = base.rename(columns={"record_id": "input_record_id"})
+        axes.insert(0, Axis("input rows", base.reset_index(drop=True)))
+    if not problems and not any(
+        "monomer_smiles" in a.table.columns for a in axes
+    ):
+        problems.append("nothing to screen: give monomers, monomers_csv or input (a formulation table)")
+    for axis in axes:
+        if len(axis) == 0 and not problems:
+            problems.append(f"{axis.key}: empty: expected at least one value")
+    if problems:
+        raise LibrarySpecError(problems, origin=origin)
+    return Library(tuple(axes), name=name, origin=origin)
+
+
+def _resolve_path(value: object, key: str, base_dir: Path, problems: list[str]) -> Path | None:
+    if not isinstance(value, (str, Path)) or not str(value).strip():
+        problems.append(f"{key}: invalid value {value!r}: expected a file path")
+        return None
+    p = Path(str(value)).expanduser()
+    if not p.is_absolute():
+        p = base_dir / p
+    if not p.is_file():
+        problems.append(f"{key}: file not found: {str(value)!r} (looked at {p})")
+        return None
+    return p
+
+
+def _read_input(value: object, base_dir: Path, problems: list[str]) -> pd.DataFrame | None:
+    """A ready formulation table: a library source key (fetched and converted) or a file."""
+    from spepred.data.schema import read_table
+
+    if isinstance(value, str) and value in LIBRARY_SOURCES:
+        from spepred.data import converters
+        from spepred.data.sources import fetch
+
+        try:
+            table, _ = converters.convert_polyinfo(fetch(value))
+        except SpepredError as err:
+            problems.append(f"input: {value!r}: {err}")
+            return None
+        return table
+    path = _resolve_path(value, "input", base_dir, problems)
+    if path is None:
+        return None
+    try:
+        table = read_table(path)
+    except SpepredError as err:
+        problems.append(f"input: {err}")
+        return None
+    if "monomer_smiles" not in table.columns:
+        problems.append(
+            f"input: {str(value)!r} has no monomer_smiles column (columns: {', '.join(map(str, table.columns[:20]))})"
+        )
+        return None
+    if len(table) == 0:
+        problems.append(f"input: {str(value)!r} has no rows")
+        return None
+    # numbers read from CSV arrive as text: make a column numeric when every cell parses,
+    # else keep the text so that the predictor gives each bad row its status
+    for col in (*_NUMERIC, "log10_sigma_S_cm", "esw_V", "strength_MPa"):
+        if col in table.columns and not pd.api.types.is_numeric_dtype(table[col].dtype):
+            raw = table[col]
+            num = pd.to_numeric(raw, errors="coerce")
+            if (num.notna() | raw.isna()).all():
+                table[col] = num.astype(np.float64)
+    return table
+
+
+def _as_list(value: object) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _texts(data: Mapping, key: str, problems: list[str]) -> list[str] | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    out = []
+    for item in _as_list(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)) or isinstance(item, float) and item != item:
+            problems.append(f"{key}: invalid value {item!r}: expected a name or SMILES text")
+            continue
+        out.append(str(item).strip())
+    if not _as_list(value):
+        problems.append(f"{key}: empty list: expected at least one value")
+    return _dedupe(out, key, problems)
+
+
+def _dedupe(values: list, key: str, problems: list[str]) -> list:
+    seen: dict = {}
+    for v in values:
+        if v in seen:
+            problems.append(f"{key}: value {v!r} listed twice: expected each level once")
+        seen[v] = True
+    return list(seen)
+
+
+def _blank_none(text: str) -> str:
+    return "" if text.strip().casefold() in _NONE_WORDS else text
+
+
+def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] | None:
+    listed = _texts(data, "monomers", problems) if data.get("monomers") is not None else None
+    if listed is not None:
+        for v in listed:
+            if _blank_none(v) == "":
+                problems.append(f"monomers: invalid value {v!r}: expected a matrix SMILES")
+        listed = [v for v in listed if _blank_none(v)]
+        _check_chemistry(listed, "monomers", "matrix", problems)
+    from_csv = None
+    if data.get("monomers_csv") is not None:
+        path = _resolve_path(data["monomers_csv"], "monomers_csv", base_dir, problems)
+        if path is not None:
+            from spepred.data.schema import read_table
+
+            try:
+                table = read_table(path)
+            except SpepredError as err:
+                problems.append(f"monomers_csv: {err}")
+                table = None
+            if table is not None:
+                col = next((c for c in ("monomer_smiles", "smiles", "SMILES") if c in table.columns), None)
+                if col is None:
+                    problems.append(
+                        f"monomers_csv: {path.name} has no monomer_smiles or smiles column "
+                        f"(columns: {', '.join(map(str, table.columns[:20]))})"
+                    )
+                else:
+                    from_csv = []
+                    for i, v in enumerate(table[col]):
+                        text = "" if _missing(v) else str(v).strip()
+                        if not text:
+                            problems.append(f"monomers_csv: {path.name} row {i + 1}: empty {col}: expected a matrix SMILES")
+                            continue
+                        from_csv.append(text)
+                    _check_chemistry(from_csv, f"monomers_csv ({path.name})", "matrix", problems, rows=True)
+    if listed is None and from_csv is None:
+        return None
+    # a monomer listed twice (inline and in the CSV) is screened once
+    return list(dict.fromkeys([*(listed or []), *(from_csv or [])]))
+
+
+def _check_chemistry(values: list[str], key: str, kind: str, problems: list[str], *, rows: bool = False) -> None:
+    """Resolve each distinct value once (the resolvers are cached); name every bad one."""
+    from spepred.chem.resolve import canonical_salt_label, resolve_crosslinkers, resolve_fillers, resolve_matrix
+
+    resolver = {
+        "matrix": resolve_matrix,
+        "crosslinker": resolve_crosslinkers,
+        "filler": resolve_fillers,
+        "salt": canonical_salt_label,
+    }[kind]
+    for i, v in enumerate(values):
+        if kind != "matrix" and _blank_none(v) == "" and kind != "salt":
+            continue
+        try:
+            resolver(v)
+        except SpepredError as err:
+            where = f" row {i + 1}" if rows else ""
+            problems.append(f"{key}{where}: {err}")
+
+
+def _parse_number(item: object, key: str, problems: list[str]) -> list[float]:
+    """A number, or a range ``start:stop:step`` (inclusive), as floats."""
+    spec = _NUMERIC.get(key)
+    unit = f" ({spec.unit})" if spec else ""
+    if isinstance(item, bool):
+        problems.append(f"{key}: invalid value {item!r}: expected a number{unit}")
+        return []
+    if isinstance(item, (int, float)):
+        values = [float(item)]
+    elif isinstance(item, str):
+        parts = [p.strip() for p in item.split(":")]
+        try:
+            if len(parts) == 1:
+                values = [float(parts[0])]
+            elif len(parts) == 3:
+                start, stop, step = (float(p) for p in parts)
+                if not (step > 0 and stop >= start):
+                    problems.append(f"{key}: invalid range {item!r}: expected start:stop:step with step > 0 and stop >= start")
+                    return []
+                n = int(math.floor((stop - start) / step + 1e-9)) + 1
+                if n > MAX_RANGE_POINTS:
+                    problems.append(f"{key}: invalid range {item!r}: expected at most {MAX_RANGE_POINTS} values, got {n}")
+                    return []
+                values = [round(start + i * step, 10) for i in range(n)]
+            else:
+                raise ValueError
+        except ValueError:
+            problems.append(f"{key}: invalid value {item!r}: expected a number{unit} or a range start:stop:step")
+            return []
+    else:
+        problems.append(f"{key}: invalid value {item!r}: expected a number{unit}")
+        return []
+    good = []
+    for v in values:
+        if not math.isfinite(v):
+            problems.append(f"{key}: invalid value {item!r}: expected a finite number{unit}")
+        elif spec and not (spec.low <= v <= spec.high):
+            problems.append(
+                f"{key}: invalid value {_fmt(v)}: expected {spec.description} between {spec.low:g} and {spec.high:g} {spec.unit}"
+            )
+        else:
+            good.append(v)
+    return good
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def _numbers(value: object, key: str, problems: list[str]) -> list[float] | None:
+    if value is None:
+        return None
+    items = _as_list(value)
+    if not items:
+        problems.append(f"{key}: empty list: expected at least one number")
+        return []
+    out: list[float] = []
+    for item in items:
+        out += _parse_number(item, key, problems)
+    return _dedupe(out, key, problems)
+
+
+def _bools(value: object, problems: list[str]) -> list[bool] | None:
+    if value is None:
+        return None
+    out = []
+    for item in _as_list(value):
+        if isinstance(item, bool):
+            out.append(item)
+        elif isinstance(item, str) and item.strip().casefold() in ("true", "false", "yes", "no"):
+            out.append(item.strip().casefold() in ("true", "yes"))
+        else:
+            problems.append(f"plasticized: invalid value {item!r}: expected true or false")
+    return _dedupe(out, "plasticized", problems)
+
+
+def parse_filler_text(text: str) -> dict:
+    """``SiO2:5,10`` -> ``{"name": "SiO2", "wt_pct": ["5", "10"]}``; ``none`` -> ``{"name": "none"}``."""
+    name, sep, loads = text.partition(":")
+    item: dict = {"name": name.strip()}
+    if sep:
+        item["wt_pct"] = [p.strip() for p in loads.split(",") if p.strip()] or [""]
+    return item
+
+
+def _fillers(value: object, problems: list[str]) -> pd.DataFrame | None:
+    if value is None:
+        return None
+    names: list[str] = []
+    loads: list[float] = []
+    for item in _as_list(value):
+        if isinstance(item, str):
+            item = parse_filler_text(item)
+        if not isinstance(item, Mapping) or "name" not in item:
+            problems.append(f"fillers: invalid value {item!r}: expected 'none', 'NAME', 'NAME:wt%,wt%' or {{name: NAME, wt_pct: [..]}}")
+            continue
+        unknown = set(item) - {"name", "wt_pct"}
+        if unknown:
+            problems.append(f"fillers: unknown key {sorted(unknown)[0]!r} in {dict(item)!r}: expected name and wt_pct")
+            continue
+        name = str(item["name"]).strip()
+        if _blank_none(name) == "":
+            if item.get("wt_pct") not in (None, [], 0, [0]):
+                problems.append(f"fillers: loading {item.get('wt_pct')!r} given for no filler: expected a filler name")
+                continue
+            names.append("")
+            loads.append(math.nan)
+            continue
+        before = len(problems)
+        _check_chemistry([name], "fillers", "filler", problems)
+        if len(problems) > before:
+            continue
+        wt = item.get("wt_pct")
+        pcts = [math.nan] if wt is None else _numbers(wt, "filler_wt_pct", problems) or []
+        for p in pcts:
+            names.append(name)
+            loads.append(p)
+    if not names and not problems:
+        problems.append("fillers: empty list: expected at least one filler ('none' for no filler)")
+    table = pd.DataFrame({"filler": names, "filler_wt_pct": np.asarray(loads, dtype=np.float64)})
+    dup = table.duplicated()
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(f"fillers: {table['filler'].iloc[i] or 'none'} at {table['filler_wt_pct'].iloc[i]:g} wt% listed twice: expected each level once")
+    return table
