@@ -135,6 +135,22 @@ def test_the_next_training_recovers_from_a_kill_between_the_renames(killed, tmp_
 
 
 @pytest.mark.slow
+def test_a_second_kill_between_the_renames_still_leaves_a_bundle(killed, tmp_path):
+    """After a kill between the renames only ``.default.previous`` is complete; a swap used
+    to delete it before renaming its own bundle in, so a second kill there left nothing."""
+    _, model_dir, _ = killed["swap", "SIGKILL"]
+    work = tmp_path / "w"
+    shutil.copytree(model_dir.parent, work / "models", symlinks=True)
+    target = work / "models" / "default"
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "swap", "SIGKILL", "--", *_train_argv(target, None, seed=5)],
+        cwd=work, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S,
+    )
+    assert "fault-runner: SIGKILL at stage swap" in proc.stderr, proc.stderr[-3000:]
+    assert load_bundle(target).model_version  # a complete bundle, whichever copy it is
+
+
+@pytest.mark.slow
 def test_two_trainings_at_once_on_one_sqlite_store(tmp_path):
     """Both finish; the store holds two intact runs, each logging the model it trained,
     and the shared model directory holds one of the two, complete."""
