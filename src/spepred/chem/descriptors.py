@@ -6,6 +6,7 @@ descriptors, Morgan fragments, anion descriptors. Every function takes a canonic
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -76,7 +77,21 @@ _MORGAN_GENERATORS: dict[tuple[int, int], object] = {}
 
 
 def _heavy(mol: Chem.Mol) -> int:
-    return sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() > 1)
+    """Heavy atoms (RDKit counts atomic number > 1: attachment points ``*`` excluded)."""
+    return mol.GetNumHeavyAtoms()
+
+
+# Parsed molecules and their real-molecule forms are shared by the descriptor functions
+# below (each is cached by SMILES itself); a small cache is enough, as one building block's
+# descriptors are computed one after the other. Callers never modify these molecules.
+@lru_cache(maxsize=1024)
+def _mol(smiles: str) -> Chem.Mol:
+    return parse_smiles(smiles)
+
+
+@lru_cache(maxsize=1024)
+def _real(smiles: str) -> tuple[Chem.Mol, int]:
+    return _real_molecule(_mol(smiles))
 
 
 def _real_molecule(mol: Chem.Mol) -> tuple[Chem.Mol, int]:
@@ -93,43 +108,48 @@ def _real_molecule(mol: Chem.Mol) -> tuple[Chem.Mol, int]:
 @lru_cache(maxsize=65536)
 def group_counts(smiles: str) -> tuple[float, ...]:
     """Counts of :data:`GROUP_SMARTS` per network unit (order of :data:`GROUP_NAMES`)."""
-    mol = parse_smiles(smiles)
-    real, units = _real_molecule(mol)
+    real, units = _real(smiles)
     return tuple(len(real.GetSubstructMatches(p)) / units for p in _GROUP_PATTERNS.values())
+
+
+_ELEMENT_FRACS = {"O": 8, "N": 7, "S": 16, "F": 9, "Si": 14}
+_HALOGENS = (9, 17, 35, 53)
 
 
 @lru_cache(maxsize=65536)
 def general_descriptors(smiles: str) -> tuple[float, ...]:
     """RDKit 2D descriptors per unit / per heavy atom (order of :data:`GENERAL_NAMES`)."""
-    mol = parse_smiles(smiles)
-    real, units = _real_molecule(mol)
-    ha = max(_heavy(real), 1)
-    atoms = [a for a in real.GetAtoms() if a.GetAtomicNum() > 1]
-    sym = [a.GetSymbol() for a in atoms]
+    mol = _mol(smiles)
+    real, units = _real(smiles)
+    # one pass over the atoms (RDKit's Python atom sequence is slow to iterate)
+    atoms = [
+        (a.GetAtomicNum(), a.GetIsAromatic(), a.IsInRing(), a.GetFormalCharge())
+        for a in real.GetAtoms()
+    ]
+    heavy = [a for a in atoms if a[0] > 1]
+    ha = max(len(heavy), 1)
+    z = np.array([a[0] for a in heavy], dtype=np.int64)
     n_bonds = max(real.GetNumBonds(), 1)
+    log_p, mr = rdMolDescriptors.CalcCrippenDescriptors(real)
     # size from the unit itself (caps excluded; RDKit gives '*' zero mass), the rest per
     # heavy atom of the capped oligomer, where junction chemistry is right
     return (
         float(_heavy(mol)),
         Descriptors.MolWt(mol),
-        Crippen.MolLogP(real) / ha,
+        log_p / ha,
         rdMolDescriptors.CalcTPSA(real) / ha,
         Lipinski.NumHDonors(real) / ha,
         Lipinski.NumHAcceptors(real) / ha,
         rdMolDescriptors.CalcFractionCSP3(real),
         rdMolDescriptors.CalcNumRotatableBonds(real) / n_bonds,
-        sum(a.GetIsAromatic() for a in atoms) / ha,
-        sum(a.IsInRing() for a in atoms) / ha,
-        sum(s not in ("C", "H") for s in sym) / ha,
-        sym.count("O") / ha,
-        sym.count("N") / ha,
-        sym.count("S") / ha,
-        sym.count("F") / ha,
-        sym.count("Si") / ha,
-        sum(s in ("F", "Cl", "Br", "I") for s in sym) / ha,
-        Crippen.MolMR(real) / ha,
+        sum(a[1] for a in heavy) / ha,
+        sum(a[2] for a in heavy) / ha,
+        int(np.count_nonzero(z != 6)) / ha,
+        *(int(np.count_nonzero(z == _ELEMENT_FRACS[e])) / ha for e in ("O", "N", "S", "F", "Si")),
+        int(np.isin(z, _HALOGENS).sum()) / ha,
+        mr / ha,
         rdMolDescriptors.CalcLabuteASA(real) / ha,
-        float(sum(abs(a.GetFormalCharge()) for a in atoms)) / units,
+        float(sum(abs(a[3]) for a in heavy)) / units,
     )
 
 
@@ -140,7 +160,7 @@ def backbone_descriptors(smiles: str) -> tuple[float, ...]:
     The backbone is the shortest path between the two ``*`` ends. For molecules (no two
     ends) everything but ``is_repeat_unit`` is NaN: not applicable, not zero.
     """
-    mol = parse_smiles(smiles)
+    mol = _mol(smiles)
     ends = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
     if len(ends) != 2:
         return (0.0, np.nan, np.nan, np.nan, np.nan)
@@ -175,7 +195,7 @@ def _generator(radius: int, size: int):
 @lru_cache(maxsize=65536)
 def morgan_counts(smiles: str, radius: int, size: int) -> np.ndarray:
     """Folded Morgan count fingerprint (float32, read-only)."""
-    mol = parse_smiles(smiles)
+    mol = _mol(smiles)
     arr = _generator(radius, size).GetCountFingerprintAsNumPy(mol).astype(np.float32)
     arr.setflags(write=False)
     return arr
@@ -184,14 +204,14 @@ def morgan_counts(smiles: str, radius: int, size: int) -> np.ndarray:
 @lru_cache(maxsize=65536)
 def morgan_bits(smiles: str, radius: int = 2, size: int = 2048):
     """Folded Morgan bit vector (RDKit ExplicitBitVect) for Tanimoto similarity."""
-    return _generator(radius, size).GetFingerprint(parse_smiles(smiles))
+    return _generator(radius, size).GetFingerprint(_mol(smiles))
 
 
 @lru_cache(maxsize=65536)
 def fragment_ids(smiles: str, radius: int = 2) -> frozenset[int]:
     """Unfolded Morgan fragment identifiers (the 'substructures' of a molecule)."""
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius)
-    return frozenset(gen.GetSparseCountFingerprint(parse_smiles(smiles)).GetNonzeroElements())
+    return frozenset(gen.GetSparseCountFingerprint(_mol(smiles)).GetNonzeroElements())
 
 
 
@@ -277,3 +297,20 @@ def max_tanimoto(smiles: str, pool: list, bits: int = FP_BITS) -> float:
     if not pool:
         return 0.0
     return float(max(DataStructs.BulkTanimotoSimilarity(morgan_bits(smiles, 2, bits), pool)))
+
+
+@lru_cache(maxsize=65536)
+def long_chain_bits(smiles: str, min_heavy: int = 30, radius: int = 3, size: int = 128) -> np.ndarray:
+    """Morgan bit vector of a repeat unit lengthened to at least ``min_heavy`` heavy atoms.
+
+    The polymer representation of Bradford et al.'s XGBoost baseline: enough head-to-tail
+    units that the chain holds ``min_heavy`` heavy atoms, ends capped with carbon. Molecules
+    without two ends (salts, monomers) are fingerprinted as they are.
+    """
+    mol = _mol(smiles)
+    if n_attachment_points(mol) == 2:
+        unit_heavy = max(_heavy(mol), 1)
+        mol = oligomer(mol, max(math.ceil(min_heavy / unit_heavy), 1))
+    arr = np.asarray(_generator(radius, size).GetFingerprintAsNumPy(mol), dtype=np.float32)
+    arr.setflags(write=False)
+    return arr
