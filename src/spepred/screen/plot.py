@@ -8,7 +8,7 @@ import numpy as np
 
 from spepred.screen.pareto import pareto_front_2d
 
-MAX_BACKGROUND_POINTS = 200_000
+MAX_BACKGROUND_POINTS = 60_000
 
 
 def pareto_plot(
