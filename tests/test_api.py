@@ -105,3 +105,70 @@ def test_condition_columns_change_predictions(shipped, column, data):
     out = predictor.predict(rows)
     preds = out[["log10_sigma_S_cm_pred", "esw_V_pred", "strength_MPa_pred"]].to_numpy()
     assert not np.allclose(preds[0], preds[1]), f"{column}={value!r} did not change any prediction"
+
+
+#: A mixed batch: good rows, and one of each kind of bad row (every row must come back).
+MIXED = [
+    {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0},
+    {"monomer_smiles": "[*]CCO[*]", "filler": "SiO2", "filler_wt_pct": 5.0, "salt_molality_mol_kg": 1.0, "temperature_C": 60.0},
+    {"monomer_smiles": "C1CC", "crosslinker": "PETEA"},  # invalid SMILES
+    {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETA"},  # unknown crosslinker
+    {"monomer_smiles": "[*]CCO[*]", "temperature_C": -150.0},  # out of range
+    {"monomer_smiles": "[*]CCO[*]", "crosslinker": "PEGDA", "crosslink_type": "covalent"},
+    {"monomer_smiles": "[*]CCO[*]", "filler_wt_pct": 3.0},  # loading without filler
+    {"monomer_smiles": "[*]CCO[*]", "salt": "LiTFS"},
+    {"monomer_smiles": "[*]CCO[*]", "temperature_C": "hot"},
+    {"monomer_smiles": "", "crosslinker": "C1CC"},  # two problems in one row
+    {"monomer_smiles": "[*]CC([*])C#N", "crosslinker": "TTE", "mw_g_mol": 1e5, "plasticized": True, "temperature_C": 80.0},
+    {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0},
+]
+
+
+def _as_records(frame: pd.DataFrame) -> list[dict]:
+    """A prediction table as JSON would carry it (NaN -> None, NumPy -> Python)."""
+
+    def clean(v):
+        if hasattr(v, "item") and not isinstance(v, str):
+            v = v.item()
+        return None if isinstance(v, float) and v != v else v
+
+    return [{c: clean(v) for c, v in zip(frame.columns, row)} for row in frame.itertuples(index=False)]
+
+
+def test_fast_path_and_dataframe_path_agree_on_a_mixed_batch(tiny_trained):
+    """predict_records (dicts in, no DataFrame, cached building blocks) returns exactly what
+    predict(DataFrame) returns, bad rows and their messages included, cold or warm."""
+    cold = spepred.load_predictor(tiny_trained[0].bundle_dir)
+    fast = cold.predict_records(MIXED, source="request")
+    frame = spepred.load_predictor(tiny_trained[0].bundle_dir).predict(pd.DataFrame(MIXED), source="request")
+    assert len(fast) == len(MIXED) == len(frame)
+    # same columns: the rows' own fields (missing ones are None), then the outputs
+    slow = _as_records(frame)
+    assert [list(r) for r in fast] == [list(r) for r in slow]
+    assert fast == slow
+    statuses = [r["status"] for r in fast]
+    assert statuses[0] == statuses[1] == statuses[-1] == "ok"
+    assert sum(s != "ok" for s in statuses) == 8
+    assert "unclosed ring" in statuses[2] and "did you mean 'PETEA'" in statuses[3]
+    assert "monomer_smiles" in statuses[9] and "crosslinker" in statuses[9]
+    # warm caches (same predictor again, rows in another order) change nothing
+    again = cold.predict_records(MIXED[::-1], source="request")
+    assert again[::-1] == fast
+    # one row at a time gives the same predictions as the batch
+    alone = [cold.predict_records([r], source="request")[0] for r in MIXED]
+    assert [{c: r[c] for c in OUTPUT_COLUMNS} for r in alone] == [{c: r[c] for c in OUTPUT_COLUMNS} for r in fast]
+
+
+def test_fast_path_strict_errors_match_the_dataframe_path(predictor):
+    for row in MIXED[2:10]:
+        with pytest.raises(SpepredError) as fast:
+            predictor.predict_records([row], strict=True)
+        with pytest.raises(SpepredError) as slow:
+            predictor.predict(pd.DataFrame([row]), strict=True)
+        assert str(fast.value) == str(slow.value)
+
+
+def test_cached_building_block_errors_are_raised_again_each_time(predictor):
+    first = predictor.predict(smiles="C1CC", crosslinker="PETEA")["status"].iloc[0]
+    second = predictor.predict(smiles="C1CC", crosslinker="PETEA")["status"].iloc[0]
+    assert first == second and "unclosed ring" in first

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
 import time
 
 import httpx
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from spepred.models.predictor import OUTPUT_COLUMNS
-from spepred.server import MAX_BATCH, create_app
+from spepred.server import MAX_BATCH, Coalescer, Formulation, create_app
 
 GOOD = {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25}
 
@@ -72,6 +74,51 @@ def test_malformed_json_and_huge_bodies(client):
     assert r.status_code == 422
     r = client.post("/predict", content=b"x" * (3 * 1024 * 1024), headers={"content-type": "application/json"})
     assert r.status_code == 413
+
+
+def test_response_equals_the_dataframe_prediction(client, tiny_trained):
+    """What the service answers is what Predictor.predict(DataFrame) computes."""
+    import spepred
+
+    rows = [GOOD, {**GOOD, "crosslinker": "PEGDA", "temperature_C": 80}, {**GOOD, "monomer_smiles": "C1CC"}]
+    body = client.post("/predict", json=rows).json()
+    frame = spepred.load_predictor(tiny_trained[0].bundle_dir).predict(
+        pd.DataFrame([Formulation(**r).model_dump() for r in rows]), source="request"
+    )
+    for got, (_, want) in zip(body, frame.iterrows(), strict=True):
+        for c in OUTPUT_COLUMNS:
+            w = want[c].item() if hasattr(want[c], "item") else want[c]
+            assert got[c] == (None if isinstance(w, float) and w != w else w), c
+    assert client.post("/predict", json=rows[1]).json() == body[1]
+
+
+def test_concurrent_single_requests_share_prediction_calls(tiny_trained):
+    """Requests that arrive together go in one call, and each gets its own rows back,
+    equal to what it would get alone."""
+    import spepred
+
+    predictor = spepred.load_predictor(tiny_trained[0].bundle_dir, n_jobs=1)
+    calls = []
+    real = predictor.predict_records
+
+    def counting(rows, **kwargs):
+        calls.append(len(rows))
+        return real(rows, **kwargs)
+
+    predictor.predict_records = counting
+    coalescer = Coalescer(predictor, max_rows=64)
+    temps = [float(t) for t in range(-20, 121, 2)]  # 71 requests: two calls of <= 64 rows
+    rows = [Formulation(**{**GOOD, "temperature_C": t}).model_dump() for t in temps]
+    rows[5] = Formulation(**{**GOOD, "monomer_smiles": "C1CC"}).model_dump()
+
+    async def all_at_once():
+        return await asyncio.gather(*(coalescer.predict([r]) for r in rows))
+
+    answers = asyncio.run(all_at_once())
+    assert calls == [64, 7]
+    alone = [real([r], source="request") for r in rows]
+    assert answers == alone
+    assert "unclosed ring" in answers[5][0]["status"]
 
 
 def _free_port() -> int:

@@ -250,7 +250,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         return _predict_batch(args)
     if not args.smiles:
         raise InvalidValueError("--smiles", None, "at least one matrix SMILES (or --input FILE)")
-    predictor = api.load_predictor(args.model)
+    # one formulation: one-thread boosters (a second thread would only wait)
+    predictor = api.load_predictor(args.model, n_jobs=1)
     temps = parse_temperatures(args.temperature)
     kwargs = dict(
         smiles=args.smiles,

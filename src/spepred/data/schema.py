@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +110,33 @@ def _row_label(index_pos: int) -> int:
     return int(index_pos) + 1
 
 
+#: Below this many rows plain loops beat pandas' per-call overhead; above it, text and
+#: number cells are parsed once per distinct value (a million screening rows hold a few
+#: hundred building blocks), with results identical to parsing every cell.
+_SMALL = 64
+_NONE_TYPE = type(None)
+_NA_TYPE = type(pd.NA)
+
+
+def _factorize_text(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """``(codes, uniques)`` of an object array of ``str``, uniques in order of appearance."""
+    if len(values) < _SMALL:
+        index: dict[str, int] = {}
+        codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
+        return codes, list(index)
+    codes, uniques = pd.factorize(values)
+    return codes, list(uniques)
+
+
+def _map_text(values: np.ndarray, fn: Callable[[str], object], dtype=object) -> np.ndarray:
+    """``fn`` of every cell of an object array of ``str``, computed once per distinct value."""
+    codes, uniques = _factorize_text(values)
+    mapped = np.empty(len(uniques), dtype=dtype)
+    for k, u in enumerate(uniques):
+        mapped[k] = fn(u)
+    return mapped[codes]
+
+
 def _check_unique(
     values: np.ndarray,
     resolver: Callable[[str], object],
@@ -118,9 +145,12 @@ def _check_unique(
     errors: list[RowError],
     bad: np.ndarray,
     skip: np.ndarray | None = None,
-) -> dict[str, object]:
-    """Resolve each distinct value once; record an error for every row holding a bad one."""
-    codes, uniques = pd.factorize(values)
+) -> tuple[dict[str, object], np.ndarray, list[str]]:
+    """Resolve each distinct value once; record an error for every row holding a bad one.
+
+    Returns the resolved values by text, and ``(codes, uniques)`` of ``values``.
+    """
+    codes, uniques = _factorize_text(values)
     resolved: dict[str, object] = {}
     for k, value in enumerate(uniques):
         try:
@@ -132,7 +162,7 @@ def _check_unique(
             bad[rows] = True
             reason = str(err)
             errors.extend(RowError(source, _row_label(i), column, value, reason) for i in rows)
-    return resolved
+    return resolved, codes, uniques
 
 
 def _text(values: np.ndarray) -> np.ndarray:
@@ -144,6 +174,13 @@ def _text(values: np.ndarray) -> np.ndarray:
         else:
             out[i] = (v if isinstance(v, str) else str(v)).strip()
     return out
+
+
+def _present(v: object) -> bool:
+    """A cell that holds something (not None, NaN, pd.NA or blank text)."""
+    return not (
+        v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+    )
 
 
 def _parse_numbers(raw: np.ndarray) -> np.ndarray:
@@ -167,8 +204,131 @@ def _parse_number(value: object) -> float:
         return math.nan
 
 
-def _column(table: pd.DataFrame, name: str) -> np.ndarray | None:
-    return table[name].to_numpy(dtype=object) if name in table.columns else None
+def _column(table, name: str):
+    """A column of a DataFrame (a Series) or of a mapping (a sequence); None if absent."""
+    if isinstance(table, pd.DataFrame):
+        return table[name] if name in table.columns else None
+    return table[name] if name in table else None
+
+
+def _objects(column) -> np.ndarray:
+    """The cells of a column as an object array."""
+    if hasattr(column, "to_numpy"):
+        return column.to_numpy(dtype=object)
+    if isinstance(column, np.ndarray):
+        return column.astype(object, copy=False)
+    out = np.empty(len(column), dtype=object)
+    for i, v in enumerate(column):
+        out[i] = v
+    return out
+
+
+def _distinct(column) -> tuple[np.ndarray, list[str]] | None:
+    """``(codes, uniques)`` of a column holding only text and plain missing cells (None,
+    float NaN, pd.NA; code -1), else None.
+
+    Equal text cells are equal ``str``, so whatever is derived from a cell's text can be
+    derived once per distinct value; anything else (numbers, exotic missing values such as
+    NaT) goes through the per-cell code instead.
+    """
+    if isinstance(column, pd.Series) and isinstance(column.dtype, pd.StringDtype):
+        codes, uniques = column.factorize()  # native for Arrow-backed text; missing -> -1
+        return np.asarray(codes, dtype=np.intp), list(uniques)
+    values = _objects(column)
+    if values.ndim != 1:
+        return None
+    try:
+        codes, uniques = pd.factorize(values)
+    except (TypeError, ValueError):  # unhashable cells
+        return None
+    if not all(isinstance(u, str) for u in uniques):
+        return None
+    missing = codes < 0
+    if missing.any():
+        kinds = set(map(type, values[missing]))
+        if not all(t is _NONE_TYPE or t is _NA_TYPE or issubclass(t, float) for t in kinds):
+            return None
+    return np.asarray(codes, dtype=np.intp), list(uniques)
+
+
+def _text_column(column, n: int) -> np.ndarray:
+    """:func:`_text` of a column, computed once per distinct value on large tables."""
+    if n >= _SMALL:
+        d = _distinct(column)
+        if d is not None:
+            codes, uniques = d
+            stripped = np.empty(len(uniques) + 1, dtype=object)
+            for k, u in enumerate(uniques):
+                stripped[k] = u.strip()
+            stripped[-1] = ""  # code -1: missing
+            return stripped[codes]
+    return _text(_objects(column))
+
+
+def _number_column(column, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, present)``: the cells parsed as ``pd.to_numeric(errors="coerce")`` does,
+    and which cells hold anything at all (:func:`_present`)."""
+    dtype = getattr(column, "dtype", None)
+    if isinstance(column, pd.Series) and isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        values = column.to_numpy(dtype=np.float64)
+        return values, ~np.isnan(values)
+    if n >= _SMALL:
+        d = _distinct(column)
+        if d is not None:
+            codes, uniques = d
+            reps = np.empty(len(uniques) + 1, dtype=object)
+            reps[: len(uniques)] = uniques
+            missing = np.flatnonzero(codes < 0)
+            parsed = np.full(len(uniques) + 1, np.nan)
+            if len(missing):  # the parser sees the same kinds of cells as the whole column
+                reps[-1] = _objects(column)[missing[0]]
+                parsed[:-1] = _parse_numbers(reps)[:-1]
+            else:
+                parsed[:-1] = _parse_numbers(reps[:-1])
+            present = np.array([bool(u.strip()) for u in uniques] + [False], dtype=bool)
+            return parsed[codes], present[codes]
+    raw = _objects(column)
+    if n < _SMALL and all(
+        v is None or type(v) is float or (type(v) is int and -(2**53) <= v <= 2**53) for v in raw
+    ):  # JSON numbers and keyword arguments: what pd.to_numeric would return, without it
+        values = np.array([math.nan if v is None else v for v in raw], dtype=np.float64)
+        return values, ~np.isnan(values)
+    return _parse_numbers(raw), np.array([_present(v) for v in raw], dtype=bool)
+
+
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """``values.astype(str).astype(object)``, formatting each distinct value once."""
+    if len(values) < _SMALL:
+        return values.astype(str).astype(object)
+    # by bit pattern, so that -0.0 and 0.0 keep their own text
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    codes, uniques = pd.factorize(bits)
+    return uniques.view(np.float64).astype(str).astype(object)[codes]
+
+
+def _isin(values: np.ndarray, choices: frozenset[str]) -> np.ndarray:
+    """``np.isin(values, list(choices))`` for an object array of ``str``."""
+    if len(values) < _SMALL:
+        return np.array([v in choices for v in values], dtype=bool)
+    return np.isin(values, list(choices))
+
+
+def _duplicated(values: np.ndarray) -> np.ndarray:
+    """Cells whose text occurs more than once (``duplicated(keep=False)``)."""
+    if len(values) < _SMALL:
+        seen: dict[str, int] = {}
+        for v in values:
+            seen[v] = seen.get(v, 0) + 1
+        return np.array([seen[v] > 1 for v in values], dtype=bool)
+    return pd.Series(values, copy=False).duplicated(keep=False).to_numpy()
+
+
+def _join(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Row-wise ``"|".join`` of object arrays of ``str``."""
+    out = np.empty(n, dtype=object)
+    for i, t in enumerate(zip(*parts)):
+        out[i] = "|".join(t)
+    return out
 
 
 def validate_formulations(
@@ -194,7 +354,7 @@ def validate_formulations(
 
 
 def validate_columns(
-    table: pd.DataFrame,
+    table: pd.DataFrame | Mapping[str, Sequence],
     *,
     source: str = "input",
     check_chemistry: bool = True,
@@ -205,9 +365,11 @@ def validate_columns(
     Parameters
     ----------
     table
-        Any table with at least ``monomer_smiles``. Missing optional columns get their
-        defaults (salt ``LiTFSI``, 25 °C, not plasticized, crosslink type inferred); each
-        default that stands in for a missing value is recorded in ``flags``.
+        Any table with at least ``monomer_smiles``: a DataFrame, or a mapping of column name
+        -> one-dimensional sequence of cells (a few rows from a request, without building a
+        DataFrame). Missing optional columns get their defaults (salt ``LiTFSI``, 25 °C, not
+        plasticized, crosslink type inferred); each default that stands in for a missing
+        value is recorded in ``flags``.
     source
         Name of the table, used in error messages.
     check_chemistry
@@ -226,41 +388,42 @@ def validate_columns(
     TableValidationError
         Only when ``monomer_smiles`` is missing altogether.
     """
-    if "monomer_smiles" not in table.columns:
+    names = list(table.columns) if isinstance(table, pd.DataFrame) else list(table)
+    if "monomer_smiles" not in names:
         raise TableValidationError(
             [
                 RowError(
                     source,
                     "header",
                     "monomer_smiles",
-                    ", ".join(map(str, table.columns[:20])),
+                    ", ".join(map(str, names[:20])),
                     "required column missing (the table must have a monomer_smiles column)",
                 )
             ],
             what=source,
         )
-    n = len(table)
+    n = len(table) if isinstance(table, pd.DataFrame) else len(table["monomer_smiles"])
     errors: list[RowError] = []
     bad = np.zeros(n, dtype=bool)
     cols: dict[str, np.ndarray] = {}
     raw_flags = _column(table, "flags")
-    flags = _text(raw_flags) if raw_flags is not None else np.full(n, "", dtype=object)
+    flags = _text_column(raw_flags, n) if raw_flags is not None else np.full(n, "", dtype=object)
 
     for col in TEXT_COLUMNS:
         raw = _column(table, col)
-        cols[col] = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+        cols[col] = _text_column(raw, n) if raw is not None else np.full(n, "", dtype=object)
 
     # numbers: parse, range-check, default
     for spec in (*CONDITION_COLUMNS, *LABEL_COLUMNS, *AUX_COLUMNS):
-        raw = _column(table, spec.name)
-        if raw is None:
+        column = _column(table, spec.name)
+        if column is None:
             values = np.full(n, spec.default, dtype=np.float64)
             if not math.isnan(spec.default):
                 flags = _add_flag(flags, np.ones(n, dtype=bool), f"{spec.name}_default")
             cols[spec.name] = values
             continue
-        values = _parse_numbers(raw)
-        present = np.array([not (v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())) for v in raw], dtype=bool)
+        values, present = _number_column(column, n)
+        raw = None
         finite = np.isfinite(values)
         not_number = present & np.isnan(values)
         not_finite = np.isinf(values)
@@ -272,6 +435,7 @@ def validate_columns(
             (out_of_range, f"expected {spec.description} between {spec.low:g} and {spec.high:g} {spec.unit}"),
         ):
             if mask.any():
+                raw = _objects(column) if raw is None else raw
                 for i in np.flatnonzero(mask):
                     errors.append(RowError(source, _row_label(i), spec.name, raw[i], why))
                 bad |= mask
@@ -283,21 +447,23 @@ def validate_columns(
         cols[spec.name] = values
 
     # plasticized
-    raw = _column(table, "plasticized")
-    if raw is not None:
-        text = np.array([t.casefold() for t in _text(raw)], dtype=object)
-        is_true = np.isin(text, list(_TRUE))
-        valid = is_true | np.isin(text, list(_FALSE))
-        for i in np.flatnonzero(~valid):
-            errors.append(RowError(source, _row_label(i), "plasticized", raw[i], "expected true or false"))
+    column = _column(table, "plasticized")
+    if column is not None:
+        text = _map_text(_text_column(column, n), str.casefold)
+        is_true = _isin(text, _TRUE)
+        valid = is_true | _isin(text, _FALSE)
+        if not valid.all():
+            raw = _objects(column)
+            for i in np.flatnonzero(~valid):
+                errors.append(RowError(source, _row_label(i), "plasticized", raw[i], "expected true or false"))
         bad |= ~valid
         cols["plasticized"] = is_true
     else:
         cols["plasticized"] = np.zeros(n, dtype=bool)
 
     # categories
-    ct = np.array([t.casefold() for t in cols["crosslink_type"]], dtype=object)
-    known_ct = np.isin(ct, [*CROSSLINK_TYPE_VALUES, ""])
+    ct = _map_text(cols["crosslink_type"], str.casefold)
+    known_ct = _isin(ct, frozenset([*CROSSLINK_TYPE_VALUES, ""]))
     for i in np.flatnonzero(~known_ct):
         errors.append(
             RowError(
@@ -325,24 +491,29 @@ def validate_columns(
             )
         bad |= empty
         _check_unique(cols["monomer_smiles"], resolve_matrix, "monomer_smiles", source, errors, bad, skip=empty)
-        xl = _check_unique(cols["crosslinker"], resolve_crosslinkers, "crosslinker", source, errors, bad)
+        xl, xl_codes, xl_uniques = _check_unique(
+            cols["crosslinker"], resolve_crosslinkers, "crosslinker", source, errors, bad
+        )
         _check_unique(cols["filler"], resolve_fillers, "filler", source, errors, bad)
-        salts = _check_unique(cols["salt"], canonical_salt_label, "salt", source, errors, bad)
-        cols["salt"] = np.array([salts.get(v, v) for v in cols["salt"]], dtype=object)
+        salts, salt_codes, salt_uniques = _check_unique(
+            cols["salt"], canonical_salt_label, "salt", source, errors, bad
+        )
+        labels = np.empty(len(salt_uniques), dtype=object)
+        labels[:] = [salts.get(v, v) for v in salt_uniques]
+        cols["salt"] = labels[salt_codes]
         # crosslink type inferred from the crosslinkers where the user left it empty
         empty_ct = ct == ""
         if empty_ct.any():
-            inferred = np.array(
-                [infer_crosslink_type(xl[v]) if v in xl else "none" for v in cols["crosslinker"]],
-                dtype=object,
-            )
+            implied = np.empty(len(xl_uniques), dtype=object)
+            implied[:] = [infer_crosslink_type(xl[v]) if v in xl else "none" for v in xl_uniques]
+            inferred = implied[xl_codes]
             cols["crosslink_type"] = np.where(empty_ct, inferred, ct)
             flags = _add_flag(flags, empty_ct & (inferred != "none"), "crosslink_type_inferred")
     else:
         cols["crosslink_type"] = np.where(ct == "", "none", ct)
 
     # filler loading without filler
-    no_filler = np.array([is_none(v) for v in cols["filler"]], dtype=bool)
+    no_filler = _map_text(cols["filler"], is_none, dtype=bool)
     with np.errstate(invalid="ignore"):
         loading = np.nan_to_num(cols["filler_wt_pct"]) > 0
     for i in np.flatnonzero(no_filler & loading):
@@ -362,30 +533,40 @@ def validate_columns(
 
     # identifiers
     raw = _column(table, "record_id")
-    rid = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    rid = _text_column(raw, n) if raw is not None else np.full(n, "", dtype=object)
     missing_id = rid == ""
     if missing_id.any():
-        rid[missing_id] = [f"{source}:{i + 1}" for i in np.flatnonzero(missing_id)]
+        prefix = f"{source}:"
+        rid[missing_id] = [prefix + str(i) for i in (np.flatnonzero(missing_id) + 1).tolist()]
     if n > 1:
-        dup = pd.Series(rid, copy=False).duplicated(keep=False).to_numpy()
+        dup = _duplicated(rid)
         for i in np.flatnonzero(dup):
             errors.append(RowError(source, _row_label(i), "record_id", rid[i], "duplicate record_id"))
         bad |= dup
     cols["record_id"] = rid
     raw = _column(table, "source")
-    src = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    src = _text_column(raw, n) if raw is not None else np.full(n, "", dtype=object)
     cols["source"] = np.where(src == "", source, src)
-    polymer_key = cols["monomer_smiles"] + "|" + cols["crosslinker"]
     raw = _column(table, "group")
-    group = _text(raw) if raw is not None else np.full(n, "", dtype=object)
-    cols["group"] = np.where(group == "", polymer_key, group)
+    group = _text_column(raw, n) if raw is not None else np.full(n, "", dtype=object)
+    no_group = group == ""
+    if no_group.any():
+        cols["group"] = np.where(no_group, _join([cols["monomer_smiles"], cols["crosslinker"]], n), group)
+    else:
+        cols["group"] = group
     raw = _column(table, "curve_id")
-    curve = _text(raw) if raw is not None else np.full(n, "", dtype=object)
+    curve = _text_column(raw, n) if raw is not None else np.full(n, "", dtype=object)
     if (curve == "").any():
-        key = (
-            cols["group"] + "|" + cols["salt"] + "|" + cols["salt_molality_mol_kg"].astype(str).astype(object)
-            + "|" + cols["mw_g_mol"].astype(str).astype(object) + "|" + cols["filler"]
-            + "|" + cols["filler_wt_pct"].astype(str).astype(object)
+        key = _join(
+            [
+                cols["group"],
+                cols["salt"],
+                _float_text(cols["salt_molality_mol_kg"]),
+                _float_text(cols["mw_g_mol"]),
+                cols["filler"],
+                _float_text(cols["filler_wt_pct"]),
+            ],
+            n,
         )
         curve = np.where(curve == "", key, curve)
     cols["curve_id"] = curve

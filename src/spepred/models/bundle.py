@@ -21,10 +21,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from spepred.errors import ModelBundleError
 from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
@@ -286,9 +287,20 @@ def verify_manifest(directory: Path) -> dict:
     return files
 
 
-def load_bundle(directory: str | Path) -> Bundle:
-    """Load and verify a bundle (checksums, format, feature schema)."""
-    import xgboost as xgb
+def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] | None = None) -> Bundle:
+    """Load and verify a bundle (checksums, format, feature schema).
+
+    ``booster_loader`` turns a model file into a booster (default ``xgboost.Booster``);
+    prediction passes :func:`spepred.models.xgb_native.load_booster`, which does not import
+    the xgboost Python package.
+    """
+    if booster_loader is None:
+        import xgboost as xgb
+
+        def booster_loader(path: Path) -> Any:
+            booster = xgb.Booster()
+            booster.load_model(str(path))
+            return booster
 
     directory = Path(directory)
     if not directory.exists() and _previous(directory).exists():
@@ -309,8 +321,7 @@ def load_bundle(directory: str | Path) -> Bundle:
     for key, info in meta["targets"].items():
         if key not in TARGETS:
             raise ModelBundleError(f"{directory}: unknown target {key!r} in bundle")
-        booster = xgb.Booster()
-        booster.load_model(str(directory / info["model_file"]))
+        booster = booster_loader(directory / info["model_file"])
         if booster.feature_names and list(booster.feature_names) != meta["feature_names"]:
             raise ModelBundleError(f"{directory}: {info['model_file']} has a different feature schema")
         boosters[key] = booster

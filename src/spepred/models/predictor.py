@@ -3,8 +3,10 @@ domain, warnings and a ``status``."""
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +14,13 @@ import pandas as pd
 
 from spepred.data.schema import validate_columns, validate_formulations
 from spepred.errors import FormulationError, InvalidValueError, SpepredError
+from spepred.featurize.blocks import KeyedBlock
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
 from spepred.models.config import TARGETS
+from spepred.models.xgb_native import as_xgboost, load_booster
+
+log = logging.getLogger(__name__)
 
 #: Output columns, in order, after the input columns.
 OUTPUT_COLUMNS = (
@@ -52,9 +58,17 @@ KWARG_COLUMNS = {
     "temperature_C": "temperature_C",
 }
 MAX_CURVE_POINTS = 1000
+#: Distinct building blocks per feature block whose vectors a predictor keeps across calls.
+BLOCK_CACHE_SIZE = 4096
 
 
 def formulation_frame(**kwargs) -> pd.DataFrame:
+    """One formulation (or several temperatures of one) from keyword arguments, as a table
+    (see :func:`formulation_rows`)."""
+    return pd.DataFrame(formulation_rows(**kwargs))
+
+
+def formulation_rows(**kwargs) -> list[dict[str, object]]:
     """One formulation (or several temperatures of one) from keyword arguments.
 
     ``smiles`` may be a list (multi-component matrix, joined with ``.``); ``temperature``
@@ -89,7 +103,57 @@ def formulation_frame(**kwargs) -> pd.DataFrame:
         elif "temperature_C" not in r:
             r["temperature_C"] = 25.0
         rows.append(r)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def _columns_of(rows: Sequence[Mapping[str, object]]) -> dict[str, list]:
+    """Rows -> column lists, columns in order of first appearance (as ``pd.DataFrame(rows)``
+    orders them); a row without a column holds None there."""
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    return {c: [r.get(c) for r in rows] for c in names}
+
+
+def _plain(value: object) -> object:
+    """A cell as JSON would have it: NumPy scalars as Python values, NaN as None."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class _CachedCompute:
+    """``block.compute`` answered from a bounded cache keyed by the exact key strings.
+
+    :meth:`FormulationFeaturizer.transform` computes each distinct key once per call; a
+    predictor answering one formulation per call (HTTP, CLI, notebooks) sees the same few
+    building blocks again and again. Errors are cached too and raised again as they were.
+    """
+
+    def __init__(self, compute: Callable[..., np.ndarray], maxsize: int) -> None:
+        self.compute, self.maxsize = compute, maxsize
+        self._cache: dict[tuple[str, ...], np.ndarray | Exception] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *key: str) -> np.ndarray:
+        hit = self._cache.get(key)
+        if hit is None:
+            try:
+                hit = self.compute(*key)
+            except MemoryError:
+                raise
+            except Exception as err:  # deterministic for a key: remember it as well
+                hit = err
+            with self._lock:
+                while len(self._cache) >= self.maxsize:  # oldest first
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = hit
+        if isinstance(hit, Exception):
+            raise hit.with_traceback(None)
+        return hit.copy()
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
 
 class Predictor:
@@ -101,14 +165,26 @@ class Predictor:
         A loaded :class:`~spepred.models.bundle.Bundle` (see :func:`load_predictor`).
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, *, cache_size: int = BLOCK_CACHE_SIZE) -> None:
         self.bundle = bundle
+        # building-block vectors outlive a call (see _CachedCompute); transform() is
+        # otherwise unchanged, so features are those of training by construction
+        for block in bundle.featurizer.blocks:
+            if isinstance(block, KeyedBlock) and not isinstance(block.compute, _CachedCompute):
+                block.compute = _CachedCompute(block.compute, cache_size)
+        self._warnings = self.target_warnings()
+        self._explainers: dict[str, object] = {}  # xgboost.Booster per target, on demand
 
     @classmethod
     def load(cls, path: str | Path, *, n_jobs: int | None = None) -> Predictor:
         """Load a bundle; ``n_jobs`` XGBoost threads (``1`` suits a server answering
-        single formulations: no OpenMP spin-waiting between requests)."""
-        bundle = load_bundle(path)
+        single formulations: no OpenMP spin-waiting between requests).
+
+        The boosters predict through ``libxgboost`` directly (see
+        :mod:`spepred.models.xgb_native`): the xgboost Python package, and the
+        scikit-learn and SciPy it imports, stay out of a prediction-only process.
+        """
+        bundle = load_bundle(path, booster_loader=load_booster)
         if n_jobs is not None:
             for booster in bundle.boosters.values():
                 booster.set_param({"nthread": int(n_jobs)})
@@ -178,20 +254,54 @@ class Predictor:
         With ``strict=True`` the first bad row raises :class:`FormulationError` instead.
         """
         if table is None:
-            table = formulation_frame(**kwargs)
+            rows = formulation_rows(**kwargs)
+            out = self.predict_columns(_columns_of(rows), source=source, strict=strict)
+            table = pd.DataFrame(rows)
         elif kwargs:
             raise InvalidValueError("arguments", sorted(kwargs)[0], "either a table or keywords, not both")
-        if not isinstance(table, pd.DataFrame):
+        elif not isinstance(table, pd.DataFrame):
             raise InvalidValueError("table", type(table).__name__, "a pandas DataFrame")
+        else:
+            out = self.predict_columns(table, source=source, strict=strict)
         index = table.index  # the caller's index comes back unchanged
-        table = table.reset_index(drop=True)
-        normalized, errors = validate_columns(table, source=source)
         # an input that is itself a prediction table: its old outputs are replaced, never
         # duplicated (two 'status' columns would break every reader downstream)
-        table = table.drop(columns=[c for c in OUTPUT_COLUMNS if c in table.columns])
+        table = table.drop(columns=[c for c in OUTPUT_COLUMNS if c in table.columns]).reset_index(drop=True)
+        result = pd.concat([table, pd.DataFrame(out, index=table.index)], axis=1)
+        result.index = index
+        return result
+
+    def predict_records(
+        self, rows: Sequence[Mapping[str, object]], *, source: str = "input", strict: bool = False
+    ) -> list[dict[str, object]]:
+        """Predict a few formulations given as dicts, without a DataFrame in between.
+
+        Returns one dict per row: the row's own fields, then :data:`OUTPUT_COLUMNS`, ready
+        for JSON (NaN and missing values are None, NumPy scalars plain Python). The values
+        are those of :meth:`predict` (a test pins that).
+        """
+        columns = _columns_of(rows)
+        out = self.predict_columns(columns, source=source, strict=strict)
+        data = {c: [_plain(v) for v in values] for c, values in columns.items()}
+        for c in OUTPUT_COLUMNS:
+            values = out[c].tolist() if isinstance(out[c], np.ndarray) else [out[c]] * len(rows)
+            data[c] = [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+        names = list(data)
+        return [dict(zip(names, row, strict=True)) for row in zip(*data.values(), strict=True)]
+
+    def predict_columns(
+        self,
+        table: pd.DataFrame | Mapping[str, Sequence],
+        *,
+        source: str = "input",
+        strict: bool = False,
+    ) -> dict[str, np.ndarray | str]:
+        """The :data:`OUTPUT_COLUMNS` of every row of a table (a DataFrame, or a mapping of
+        column -> cells), as arrays in input order; ``model_version`` is one string."""
+        normalized, errors = validate_columns(table, source=source)
         if strict and errors:
             raise FormulationError(errors[0])
-        n = len(table)
+        n = len(normalized["monomer_smiles"])
         reasons: dict[int, list[str]] = {}
         for e in errors:
             if isinstance(e.row, int):
@@ -205,8 +315,8 @@ class Predictor:
         for e in feats.errors:
             reasons.setdefault(e.row - 1, []).append(f"{e.column}: {e.reason}")
         ok = feats.ok
-        out: dict[str, object] = {}
-        X = feats.features[ok]
+        out: dict[str, np.ndarray | str] = {}
+        X = feats.features[ok] if not ok.all() else feats.features
         for key in ("sigma", "esw", "strength"):
             spec = TARGETS[key]
             pred = np.full(n, np.nan)
@@ -243,26 +353,36 @@ class Predictor:
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain
-        base = "; ".join(self.target_warnings().values())
-        warn = np.full(n, base, dtype=object)
-        warn[~ok] = ""
-        for i in np.flatnonzero(ok & ~in_domain):
-            w = (
-                f"out of domain: least familiar building block has Tanimoto {sim[i]:.2f} to "
-                f"training, {unseen[i]} unseen fragments"
-            )
-            warn[i] = f"{w}; {base}" if base else w
-        out["warnings"] = warn
+        out["warnings"] = self._row_warnings(ok, in_domain, sim, unseen)
         out["model_version"] = self.model_version
         status = np.full(n, "ok", dtype=object)
         for i in np.flatnonzero(~ok):
             status[i] = "; ".join(dict.fromkeys(reasons.get(int(i), ["could not be predicted"])))
         out["status"] = status
-        result = pd.concat(
-            [table, pd.DataFrame({c: out[c] for c in OUTPUT_COLUMNS}, index=table.index)], axis=1
-        )
-        result.index = index
-        return result
+        return {c: out[c] for c in OUTPUT_COLUMNS}
+
+    def _row_warnings(
+        self, ok: np.ndarray, in_domain: np.ndarray, sim: np.ndarray, unseen: np.ndarray
+    ) -> np.ndarray:
+        """Each predicted row's warnings: out of domain (in words), weak target models."""
+        base = "; ".join(self._warnings.values())
+        warn = np.full(len(ok), base, dtype=object)
+        warn[~ok] = ""
+        rows = np.flatnonzero(ok & ~in_domain)
+        if len(rows):
+            texts: dict[tuple[float, int], str] = {}  # one message per distinct score
+            out = []
+            for key in zip(sim[rows].tolist(), unseen[rows].tolist()):
+                w = texts.get(key)
+                if w is None:
+                    w = (
+                        f"out of domain: least familiar building block has Tanimoto {key[0]:.2f} to "
+                        f"training, {key[1]} unseen fragments"
+                    )
+                    w = texts[key] = f"{w}; {base}" if base else w
+                out.append(w)
+            warn[rows] = out
+        return warn
 
     def sigma_curve(self, temperatures: Iterable[float] = range(-20, 121, 10), **formulation) -> pd.DataFrame:
         """σ(T) of one formulation: a row per temperature with its 90 % band."""
@@ -292,7 +412,10 @@ class Predictor:
             raise SpepredError(str(feats.errors[0]))
         names = self.bundle.featurizer.feature_names
         dm = xgb.DMatrix(feats.features, feature_names=names, missing=math.nan)
-        contrib = self.bundle.boosters[target].predict(dm, pred_contribs=True)[0]
+        booster = self._explainers.get(target)
+        if booster is None:
+            booster = self._explainers[target] = as_xgboost(self.bundle.boosters[target])
+        contrib = booster.predict(dm, pred_contribs=True)[0]
         frame = pd.DataFrame(
             {
                 "feature": names,
