@@ -21,7 +21,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,8 @@ def write_bundle(result, directory: str | Path) -> Path:
                 "cv_scheme": tr.cv_scheme,
                 "alpha": result.config.alpha,
                 "conformal_q": tr.conformal_q,
+                "conformal_bins": tr.conformal_bins,
+                "curve_metrics": tr.curve_metrics,
                 "label_range": tr.label_range,
                 "metrics": tr.metrics,
                 "baseline_metrics": tr.baseline_metrics,

@@ -5,7 +5,8 @@ Two signals, per formulation:
 * ``domain_similarity``: for every structured building block of the query (matrix
   components, reacted crosslinkers), the maximum Tanimoto similarity (Morgan r=2, 2048
   bits) to the training set's building blocks of the same kind; the formulation takes the
-  *lowest* of these (its least familiar part);
+  *lowest* of these (its least familiar part); 1.0 only for a component that is in
+  training exactly (a different molecule with the same fingerprint gets at most 0.99);
 * ``unseen_fragments``: how many Morgan fragments (unfolded, r=2) of the query's building
   blocks never occur in training.
 
@@ -32,6 +33,12 @@ def _components(monomer_smiles: str, crosslinker: str) -> tuple[list[str], list[
     return matrix, xl
 
 
+#: Highest similarity of a component that is not itself in training: an identical Morgan
+#: fingerprint does not make an identical molecule (``[*]CCO[*]`` and ``[*]CCOCCO[*]``
+#: share every r=2 fragment), so 1.0 is kept for exact matches.
+HOMOLOG_SIMILARITY = 0.99
+
+
 @dataclass
 class ApplicabilityDomain:
     """Training building blocks (fingerprints, fragments) and the in-domain thresholds."""
@@ -41,6 +48,8 @@ class ApplicabilityDomain:
     fragments: np.ndarray  # sorted int64 Morgan fragment ids seen in training
     min_similarity: float = 0.4
     max_unseen: int = 4
+    #: canonical SMILES of the training components (``None`` in bundles that predate it)
+    known_components: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self._m = D.unpack_fingerprints(self.matrix_fps)
@@ -65,6 +74,7 @@ class ApplicabilityDomain:
             matrix_fps=D.packed_fingerprints(sorted(matrix)),
             crosslinker_fps=D.packed_fingerprints(sorted(xl)),
             fragments=np.array(sorted(frags), dtype=np.int64),
+            known_components=frozenset(matrix | xl),
             **thresholds,
         )
 
@@ -74,7 +84,10 @@ class ApplicabilityDomain:
         hit = self._component_cache.get(key)
         if hit is None:
             pool = self._m if kind == "matrix" else self._x
-            hit = (D.max_tanimoto(smiles, pool), len(D.fragment_ids(smiles) - self._frag))
+            sim = D.max_tanimoto(smiles, pool)
+            if self.known_components is not None and smiles not in self.known_components:
+                sim = min(sim, HOMOLOG_SIMILARITY)
+            hit = (sim, len(D.fragment_ids(smiles) - self._frag))
             self._component_cache[key] = hit
         return hit
 
@@ -116,7 +129,10 @@ class ApplicabilityDomain:
         np.save(directory / "domain_matrix_fps.npy", self.matrix_fps, allow_pickle=False)
         np.save(directory / "domain_crosslinker_fps.npy", self.crosslinker_fps, allow_pickle=False)
         np.save(directory / "domain_fragments.npy", self.fragments, allow_pickle=False)
-        return {"min_similarity": self.min_similarity, "max_unseen": self.max_unseen}
+        params = {"min_similarity": self.min_similarity, "max_unseen": self.max_unseen}
+        if self.known_components is not None:
+            params["known_components"] = sorted(self.known_components)
+        return params
 
     @classmethod
     def load(cls, directory: Path, params: dict) -> ApplicabilityDomain:
@@ -126,4 +142,7 @@ class ApplicabilityDomain:
             fragments=np.load(directory / "domain_fragments.npy", allow_pickle=False),
             min_similarity=float(params["min_similarity"]),
             max_unseen=int(params["max_unseen"]),
+            known_components=(
+                frozenset(params["known_components"]) if "known_components" in params else None
+            ),
         )

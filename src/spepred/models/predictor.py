@@ -18,6 +18,7 @@ from spepred.featurize.blocks import KeyedBlock
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
 from spepred.models.config import TARGETS
+from spepred.models.intervals import interval as conformal_interval
 from spepred.models.xgb_native import as_xgboost, load_booster
 
 log = logging.getLogger(__name__)
@@ -317,27 +318,7 @@ class Predictor:
         ok = feats.ok
         out: dict[str, np.ndarray | str] = {}
         X = feats.features[ok] if not ok.all() else feats.features
-        for key in ("sigma", "esw", "strength"):
-            spec = TARGETS[key]
-            pred = np.full(n, np.nan)
-            lo = np.full(n, np.nan)
-            hi = np.full(n, np.nan)
-            if key in self.bundle.boosters and len(X):
-                info = self.bundle.targets[key]
-                z = self.bundle.boosters[key].inplace_predict(X)
-                q = float(info["conformal_q"])
-                # intervals never leave the range the labels span (σ above 1 S/cm is not a
-                # prediction, it is an artefact of a symmetric interval)
-                zmin, zmax = info["label_range"]
-                zl, zh = np.maximum(z - q, zmin), np.minimum(z + q, zmax)
-                if spec.transform == "log10":
-                    z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
-                pred[ok], lo[ok], hi[ok] = z, zl, zh
-            out[f"{spec.label}_pred"] = pred
-            out[f"{spec.label}_lo"] = lo
-            out[f"{spec.label}_hi"] = hi
-            if key == "sigma":
-                out["sigma_S_cm_pred"] = 10.0 ** pred
+        # the domain first: interval widths depend on how familiar the building blocks are
         dom = (
             self.bundle.domain.score({c: normalized[c][ok] for c in ("monomer_smiles", "crosslinker")})
             if ok.any()
@@ -350,6 +331,25 @@ class Predictor:
             sim[ok] = dom["domain_similarity"]
             unseen[ok] = dom["unseen_fragments"]
             in_domain[ok] = dom["in_domain"]
+        for key in ("sigma", "esw", "strength"):
+            spec = TARGETS[key]
+            pred = np.full(n, np.nan)
+            lo = np.full(n, np.nan)
+            hi = np.full(n, np.nan)
+            if key in self.bundle.boosters and len(X):
+                info = self.bundle.targets[key]
+                z = self.bundle.boosters[key].inplace_predict(X)
+                zl, zh = conformal_interval(
+                    z, sim[ok], info.get("conformal_bins"), float(info["conformal_q"]), info["label_range"]
+                )
+                if spec.transform == "log10":
+                    z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
+                pred[ok], lo[ok], hi[ok] = z, zl, zh
+            out[f"{spec.label}_pred"] = pred
+            out[f"{spec.label}_lo"] = lo
+            out[f"{spec.label}_hi"] = hi
+            if key == "sigma":
+                out["sigma_S_cm_pred"] = 10.0 ** pred
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain

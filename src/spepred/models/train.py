@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from spepred.chem.resolve import resolve_matrix
 from spepred.data.build import table_hash
+from spepred.data.splits import polymer_groups
 from spepred.errors import SpepredError
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import MONOTONE, TARGETS, TargetSpec, TrainConfig
 from spepred.models.domain import ApplicabilityDomain
+from spepred.models.intervals import binned_quantiles, conformal_quantile, interval
 from spepred.models.metrics import regression_metrics
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ class TargetResult:
     label_range: tuple[float, float]  # model space; intervals are clipped to it
     cv_predictions: pd.DataFrame
     importance: pd.DataFrame
+    conformal_bins: dict | None = None  # see spepred.models.intervals.binned_quantiles
+    curve_metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def beats_baseline(self) -> bool:
@@ -95,21 +100,12 @@ def _xgb_params(config: TrainConfig, spec: TargetSpec, feature_names: list[str])
 
 
 def fit_booster(X, y, feature_names, params: dict, n_rounds: int):
+    """Train one booster; ``feature_names=None`` for cross-validation fits (xgboost checks
+    the names on every boosting round, about a tenth of the fitting time)."""
     import xgboost as xgb
 
     dtrain = xgb.DMatrix(X, label=y, feature_names=feature_names, missing=np.nan)
     return xgb.train(params, dtrain, num_boost_round=n_rounds)
-
-
-def conformal_quantile(abs_residuals: np.ndarray, alpha: float) -> float:
-    """Split-conformal quantile: the ceil((n+1)(1-alpha))-th smallest absolute residual
-    (the largest one when n is too small to do better)."""
-    r = np.sort(np.asarray(abs_residuals, dtype=float))
-    n = len(r)
-    if n == 0:
-        return math.inf
-    k = math.ceil((n + 1) * (1 - alpha))
-    return float(r[min(k, n) - 1])
 
 
 def _folds(groups: np.ndarray, scheme: str, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -127,6 +123,35 @@ def _folds(groups: np.ndarray, scheme: str, k: int, seed: int) -> list[tuple[np.
     return list(splitter.split(idx, groups=groups))
 
 
+def _fold_similarity(keys: pd.DataFrame, folds, config: TrainConfig) -> np.ndarray:
+    """``domain_similarity`` of every held-out row to its fold's training rows: the
+    familiarity the interval of a real query is conditioned on, measured the same way."""
+    sim = np.full(len(keys), np.nan)
+    for tr, te in folds:
+        dom = ApplicabilityDomain.fit(
+            keys.iloc[tr],
+            min_similarity=config.domain_min_similarity,
+            max_unseen=config.domain_max_unseen,
+        )
+        sim[te] = dom.score({c: keys[c].to_numpy()[te] for c in ("monomer_smiles", "crosslinker")})[
+            "domain_similarity"
+        ]
+    return sim
+
+
+def _oof(X, y, folds, feature_names, params, n_rounds, progress, label) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold predictions and the fold of every row."""
+    oof = np.full(len(y), np.nan)
+    fold_of = np.full(len(y), -1)
+    for f, (tr, te) in enumerate(folds):
+        booster = fit_booster(X[tr], y[tr], None, params, n_rounds)
+        oof[te] = booster.inplace_predict(X[te])
+        fold_of[te] = f
+        if progress is not None:
+            progress(f"{label} fold {f + 1}/{len(folds)}")
+    return oof, fold_of
+
+
 def evaluate_target(
     X: np.ndarray,
     y_label: np.ndarray,
@@ -136,36 +161,65 @@ def evaluate_target(
     config: TrainConfig,
     feature_names: list[str],
     *,
+    keys: pd.DataFrame | None = None,
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TargetResult:
     """Grouped CV (model and mean baseline on the same folds), conformal calibration from
-    the out-of-fold residuals, then the final fit on every labelled row."""
+    the out-of-fold residuals, then the final fit on every labelled row.
+
+    With ``keys`` (the rows' ``monomer_smiles`` and ``crosslinker``) the intervals are
+    conditioned on domain similarity (:mod:`spepred.models.intervals`); for targets with
+    σ(T) curves a second, curve-grouped CV adds the residuals of queries whose polymer was
+    seen (a new salt, concentration or molecular weight of a known polymer), which the
+    polymer-grouped CV never produces. Reported metrics are those of the first, strictly
+    grouped CV; the curve-grouped ones are kept as ``curve_metrics``.
+    """
     y = _to_model_space(y_label, spec)
     params, n_rounds = _xgb_params(config, spec, feature_names)
     folds = folds if folds is not None else _folds(groups, spec.cv, config.cv_folds, config.seed)
-    oof = np.full(len(y), np.nan)
+    oof, fold_of = _oof(X, y, folds, feature_names, params, n_rounds, progress, spec.key)
     base = np.full(len(y), np.nan)
-    fold_of = np.full(len(y), -1)
-    for f, (tr, te) in enumerate(folds):
-        booster = fit_booster(X[tr], y[tr], feature_names, params, n_rounds)
-        oof[te] = booster.inplace_predict(X[te])
+    for tr, te in folds:
         base[te] = y[tr].mean()
-        fold_of[te] = f
-        if progress is not None:
-            progress(f"{spec.key} fold {f + 1}/{len(folds)}")
     abs_res = np.abs(oof - y)
-    # coverage measured honestly: each fold's interval width comes from the other folds
+    log_units = spec.key == "sigma"
+
+    curve_metrics: dict[str, float] = {}
+    if keys is not None:
+        keys = keys.reset_index(drop=True)
+        sim = _fold_similarity(keys, folds, config)
+        pool_res, pool_sim, pool_row = [abs_res], [sim], [np.arange(len(y))]
+        curves = ids["curve_id"].astype(str).to_numpy()
+        if spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups)):
+            cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
+            c_oof, _ = _oof(X, y, cfolds, feature_names, params, n_rounds, progress, f"{spec.key} (curves)")
+            curve_metrics = regression_metrics(y, c_oof, log_units=log_units)
+            pool_res.append(np.abs(c_oof - y))
+            pool_sim.append(_fold_similarity(keys, cfolds, config))
+            pool_row.append(np.arange(len(y)))
+        res_all, sim_all, row_all = map(np.concatenate, (pool_res, pool_sim, pool_row))
+        quantiles = binned_quantiles(res_all, sim_all, config.alpha)
+    else:
+        sim, quantiles = None, None
+        res_all = abs_res
+        row_all = np.arange(len(y))
+
+    # coverage measured honestly: each fold's interval widths come from the other folds'
+    # residuals (every residual of a held-out row is left out of its own calibration)
     lo = np.empty_like(oof)
     hi = np.empty_like(oof)
     for f in range(len(folds)):
         te = fold_of == f
-        q_f = conformal_quantile(abs_res[~te], config.alpha)
+        keep = ~te[row_all]
         y_tr = y[~te]
-        lo[te] = np.maximum(oof[te] - q_f, y_tr.min())
-        hi[te] = np.minimum(oof[te] + q_f, y_tr.max())
+        if quantiles is not None:
+            q_f = binned_quantiles(res_all[keep], sim_all[keep], config.alpha)
+            lo[te], hi[te] = interval(oof[te], sim[te], q_f, q_f["q_all"], (y_tr.min(), y_tr.max()))
+        else:
+            q_f = conformal_quantile(res_all[keep], config.alpha)
+            lo[te], hi[te] = interval(oof[te], None, None, q_f, (y_tr.min(), y_tr.max()))
     q = conformal_quantile(abs_res, config.alpha)
-    log_units = spec.key == "sigma"
     metrics = regression_metrics(y, oof, lo=lo, hi=hi, log_units=log_units)
     baseline = regression_metrics(y, base, log_units=log_units)
     fold_mae = [float(np.mean(abs_res[fold_of == f])) for f in range(len(folds))]
@@ -183,12 +237,14 @@ def evaluate_target(
     cv["y_lo"] = lo
     cv["y_hi"] = hi
     cv["baseline"] = base
+    if sim is not None:
+        cv["domain_similarity"] = sim
     return TargetResult(
         spec=spec,
         booster=final,
         n_labels=len(y),
         n_groups=len(np.unique(groups)),
-        cv_scheme=f"{spec.cv} ({len(folds)} folds, grouped by {'paper' if spec.cv == 'logo' else 'polymer/paper'})",
+        cv_scheme=f"{spec.cv} ({len(folds)} folds, grouped by {'paper' if spec.cv == 'logo' else 'polymer and paper'})",
         metrics=metrics,
         baseline_metrics=baseline,
         fold_mae=fold_mae,
@@ -196,7 +252,18 @@ def evaluate_target(
         label_range=(float(y.min()), float(y.max())),
         cv_predictions=cv,
         importance=importance,
+        conformal_bins=quantiles,
+        curve_metrics=curve_metrics,
     )
+
+
+def _matrix_keys(monomer_smiles: pd.Series) -> np.ndarray:
+    """One key per row naming its matrix: the sorted canonical components."""
+    codes, uniques = pd.factorize(monomer_smiles.astype(str))
+    keys = np.array(
+        [".".join(sorted(c.smiles for c in resolve_matrix(u))) for u in uniques], dtype=object
+    )
+    return keys[codes]
 
 
 def train_models(
@@ -224,6 +291,7 @@ def train_models(
         )
     X = result.features
     timings["featurize"] = time.perf_counter() - t0
+    split_groups = polymer_groups(rows["group"].to_numpy(), _matrix_keys(rows["monomer_smiles"]))
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
@@ -235,7 +303,7 @@ def train_models(
         mask = rows[spec.label].notna().to_numpy().copy()
         if spec.transform == "log10":
             mask &= rows[spec.label].fillna(0).to_numpy() > 0
-        groups = rows.loc[mask, "group"].astype(str).to_numpy()
+        groups = split_groups[mask]
         n_groups = len(np.unique(groups))
         if mask.sum() < MIN_LABELS or n_groups < MIN_GROUPS:
             skipped[key] = (
@@ -245,6 +313,7 @@ def train_models(
             log.warning("not training %s: %s", key, skipped[key])
             continue
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
+        keys = rows.loc[mask, ["monomer_smiles", "crosslinker"]].reset_index(drop=True)
         targets[key] = evaluate_target(
             X[mask],
             rows.loc[mask, spec.label].to_numpy(dtype=float),
@@ -253,6 +322,7 @@ def train_models(
             spec,
             config,
             featurizer.feature_names,
+            keys=keys,
             progress=progress,
         )
         timings[f"train_{key}"] = time.perf_counter() - t0

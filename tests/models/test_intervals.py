@@ -1,0 +1,48 @@
+"""Mondrian split-conformal intervals conditioned on domain similarity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spepred.models.intervals import binned_quantiles, conformal_quantile, interval, similarity_bin
+
+
+def test_similarity_bins():
+    sim = np.array([1.0, 0.999, 0.99, 0.6, 0.59, 0.0, np.nan])
+    assert similarity_bin(sim).tolist() == [0, 0, 1, 1, 2, 2, 2]
+
+
+def test_each_bin_gets_its_own_quantile_and_small_bins_fall_back():
+    rng = np.random.default_rng(0)
+    seen = np.abs(rng.normal(0, 0.3, 2000))
+    unseen = np.abs(rng.normal(0, 1.5, 2000))
+    res = np.concatenate([seen, unseen, [9.0] * 10])
+    sim = np.concatenate([np.ones(2000), np.full(2000, 0.3), np.full(10, 0.8)])
+    q = binned_quantiles(res, sim, 0.1)
+    assert q["n"] == [2000, 10, 2000]
+    assert q["q"][0] == conformal_quantile(seen, 0.1)
+    assert q["q"][2] == conformal_quantile(unseen, 0.1)
+    assert q["q"][1] == q["q_all"]  # 10 residuals are too few for a bin of their own
+    assert q["q"][0] < q["q_all"] < q["q"][2]
+
+
+def test_interval_uses_the_bin_of_each_query_and_stays_in_label_range():
+    q = {"edges": [0.999, 0.6], "q": [0.5, 1.0, 2.0], "n": [100, 100, 100], "q_all": 1.0}
+    z = np.array([0.0, 0.0, 0.0, 9.5])
+    lo, hi = interval(z, np.array([1.0, 0.7, 0.1, 1.0]), q, 1.0, (-5.0, 10.0))
+    assert lo.tolist() == [-0.5, -1.0, -2.0, 9.0]
+    assert hi.tolist() == [0.5, 1.0, 2.0, 10.0]  # clipped at the highest training label
+    lo1, hi1 = interval(z, None, None, 1.5, (-5.0, 10.0))  # bundles with one width only
+    assert lo1.tolist() == [-1.5, -1.5, -1.5, 8.0]
+
+
+def test_coverage_is_near_nominal_per_bin_on_fresh_draws():
+    rng = np.random.default_rng(1)
+    cal = np.concatenate([np.abs(rng.normal(0, 0.3, 3000)), np.abs(rng.normal(0, 1.5, 3000))])
+    sim = np.concatenate([np.ones(3000), np.zeros(3000)])
+    q = binned_quantiles(cal, sim, 0.1)
+    for s, scale in ((1.0, 0.3), (0.0, 1.5)):
+        err = rng.normal(0, scale, 5000)
+        lo, hi = interval(np.zeros(5000), np.full(5000, s), q, q["q_all"], (-100, 100))
+        cover = np.mean((err >= lo) & (err <= hi))
+        assert 0.87 < cover < 0.93
