@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 
-def _plt():
-    import matplotlib
+def new_figure(figsize: tuple[float, float]):
+    """A figure and its axes, drawn off-screen without touching pyplot's global state
+    (``matplotlib.use("Agg")`` would switch a notebook's inline backend off)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 AXIS_LABELS = {
@@ -26,8 +26,7 @@ AXIS_LABELS = {
 
 def parity_plot(cv: pd.DataFrame, label: str, path: Path, *, title: str = "") -> Path:
     """Out-of-fold prediction vs measurement, coloured by source, with the 90 % band."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.2, 5))
+    fig, ax = new_figure((5.2, 5))
     lo = float(np.nanmin([cv["y_true"].min(), cv["y_pred"].min()]))
     hi = float(np.nanmax([cv["y_true"].max(), cv["y_pred"].max()]))
     pad = 0.05 * (hi - lo or 1.0)
@@ -45,14 +44,12 @@ def parity_plot(cv: pd.DataFrame, label: str, path: Path, *, title: str = "") ->
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
 def residual_plot(cv: pd.DataFrame, label: str, path: Path) -> Path:
     """Residual vs prediction, with the conformal half-width drawn where it is constant."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_figure((6, 4))
     res = cv["y_pred"] - cv["y_true"]
     ax.scatter(cv["y_pred"], res, s=8 if len(cv) > 200 else 30, alpha=0.5)
     ax.axhline(0, color="k", lw=1)
@@ -65,5 +62,4 @@ def residual_plot(cv: pd.DataFrame, label: str, path: Path) -> Path:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

@@ -25,11 +25,7 @@ def pareto_plot(
     colour = window) with the 3-objective Pareto front highlighted and the σ–strength
     trade-off line drawn. Large libraries are subsampled for the background only; every
     front member is drawn. Written atomically (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    from spepred.plots import new_figure
     from spepred.screen.store import write_bytes_atomic
 
     sigma = np.asarray(sigma_S_cm, dtype=float)
@@ -42,7 +38,7 @@ def pareto_plot(
     if len(idx) > MAX_BACKGROUND_POINTS:
         idx = np.sort(np.random.default_rng(seed).choice(idx, MAX_BACKGROUND_POINTS, replace=False))
     fidx = np.flatnonzero(front & good)
-    fig, ax = plt.subplots(figsize=(7.5, 5.4))
+    fig, ax = new_figure((7.5, 5.4))
     vmin, vmax = (np.nanpercentile(window[good], [1, 99]) if n_all else (0.0, 1.0))
     if vmin == vmax:
         vmin, vmax = vmin - 0.1, vmax + 0.1
@@ -80,7 +76,6 @@ def pareto_plot(
 
     buf = io.BytesIO()
     fig.savefig(buf, dpi=130, format="png")
-    plt.close(fig)
     out = Path(path)
     write_bytes_atomic(buf.getvalue(), out)
     return out
