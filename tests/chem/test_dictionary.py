@@ -60,6 +60,8 @@ def test_every_name_in_the_records_resolves():
     for rec in records.itertuples():
         for col in ("matrix", "crosslinkers", "fillers", "salt"):
             for name in filter(None, (n.strip() for n in getattr(rec, col).split(";"))):
+                if col == "salt" and name == "none":  # a salt-free system, said explicitly
+                    continue
                 assert d.get(name) is not None, f"{rec.record_id}: {col} {name!r} unknown"
 
 
