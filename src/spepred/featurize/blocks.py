@@ -268,16 +268,19 @@ class ConditionsBlock:
         no_filler = none_of[codes]
         loading = np.array(table["filler_wt_pct"], dtype=np.float64)
         loading[no_filler] = 0.0  # no filler is a true zero loading, not a missing one
-        return np.column_stack(
-            [
-                t,
-                1000.0 / (t + 273.15),
-                np.asarray(table["salt_molality_mol_kg"], dtype=np.float64),
-                log_mw,
-                np.asarray(table["plasticized"], dtype=np.float64),
-                loading,
-            ]
-        ).astype(np.float32)
+        # rows already refused by validation may hold absurd values (1e308 °C); their
+        # features are never used, so overflow to inf in float32 is not worth a warning
+        with np.errstate(over="ignore"):
+            return np.column_stack(
+                [
+                    t,
+                    1000.0 / (t + 273.15),
+                    np.asarray(table["salt_molality_mol_kg"], dtype=np.float64),
+                    log_mw,
+                    np.asarray(table["plasticized"], dtype=np.float64),
+                    loading,
+                ]
+            ).astype(np.float32)
 
 
 #: Block constructors by short key, in the order features are laid out.
