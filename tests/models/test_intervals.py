@@ -46,3 +46,15 @@ def test_coverage_is_near_nominal_per_bin_on_fresh_draws():
         lo, hi = interval(np.zeros(5000), np.full(5000, s), q, q["q_all"], (-100, 100))
         cover = np.mean((err >= lo) & (err <= hi))
         assert 0.87 < cover < 0.93
+
+
+def test_crosslinked_queries_get_at_least_the_crosslinked_quantile():
+    rng = np.random.default_rng(2)
+    res = np.concatenate([np.abs(rng.normal(0, 0.3, 1000)), np.abs(rng.normal(0, 1.0, 40))])
+    xl = np.concatenate([np.zeros(1000, bool), np.ones(40, bool)])
+    q = binned_quantiles(res, np.ones(1040), 0.1, crosslinked=xl)
+    assert q["n_crosslinked"] == 40 and q["q_crosslinked"] == conformal_quantile(res[xl], 0.1)
+    lo, hi = interval(np.zeros(2), np.ones(2), q, q["q_all"], (-9, 9), crosslinked=np.array([False, True]))
+    assert hi[0] == q["q"][0] < hi[1] == q["q_crosslinked"]
+    few = binned_quantiles(res[:1010], np.ones(1010), 0.1, crosslinked=np.r_[np.zeros(1000, bool), np.ones(10, bool)])
+    assert few["n_crosslinked"] == 10 and "q_crosslinked" not in few

@@ -113,3 +113,39 @@ def test_conformal_quantile():
     r = np.arange(1, 20, dtype=float)  # 19 residuals: ceil(20 * 0.9) = 18th smallest
     assert conformal_quantile(r, 0.1) == 18.0
     assert conformal_quantile(np.array([1.0, 2.0]), 0.1) == 2.0
+
+
+def test_crosslinked_subset_is_judged_against_the_crosslinked_mean():
+    from spepred.models.train import _crosslinked_metrics
+
+    y = np.array([0.0, 0.0, 0.0, 0.0, 5.0, 5.1, 4.9, 5.0])
+    ids = pd.DataFrame({"crosslinked": [False] * 4 + [True] * 4})
+    folds = [(np.array([0, 1, 4, 5]), np.array([2, 3, 6, 7])), (np.array([2, 3, 6, 7]), np.array([0, 1, 4, 5]))]
+    good = _crosslinked_metrics(y, y + 0.01, folds, ids)
+    assert good["n"] == 4 and good["beats_baseline"] == 1.0
+    # predicting the overall mean (2.5) for crosslinked rows loses to their own mean (~5)
+    bad = _crosslinked_metrics(y, np.full(8, 2.5), folds, ids)
+    assert bad["beats_baseline"] == 0.0 and bad["baseline_mae"] < 0.2
+    assert _crosslinked_metrics(y, y, folds, ids.assign(crosslinked=True)) == {}
+
+
+def test_crosslinked_queries_are_warned_when_the_model_fails_on_crosslinked_systems(tiny_trained):
+    from spepred.models.bundle import load_bundle
+    from spepred.models.predictor import Predictor
+
+    report, _, root = tiny_trained
+    bundle = load_bundle(report.bundle_dir)
+    bundle.targets["sigma"]["crosslinked_metrics"] = {"n": 7.0, "mae": 0.9, "baseline_mae": 0.5, "beats_baseline": 0.0}
+    p = Predictor(bundle)
+    out = p.predict(
+        pd.DataFrame(
+            {
+                "monomer_smiles": ["C=CC(=O)OCCO", "[*]CCO[*]"],
+                "crosslinker": ["PETEA", ""],
+                "temperature_C": [25.0, 25.0],
+            }
+        )
+    )
+    assert out["status"].tolist() == ["ok", "ok"]
+    assert "7 crosslinked systems" in out["warnings"].iloc[0]
+    assert "crosslinked systems" not in out["warnings"].iloc[1]

@@ -99,6 +99,7 @@ def write_bundle(result, directory: str | Path) -> Path:
                 "conformal_q": tr.conformal_q,
                 "conformal_bins": tr.conformal_bins,
                 "curve_metrics": tr.curve_metrics,
+                "crosslinked_metrics": tr.crosslinked_metrics,
                 "label_range": tr.label_range,
                 "metrics": tr.metrics,
                 "baseline_metrics": tr.baseline_metrics,

@@ -5,7 +5,9 @@ polymer the model has seen is predicted far better than a polymer it has never s
 intervals are therefore *Mondrian* conformal: out-of-fold absolute residuals are grouped by
 the query's ``domain_similarity`` (the Tanimoto similarity of its least familiar building
 block to training; 1.0 when every block was seen), and each bin gets its own quantile.
-Bins with too few residuals fall back to the quantile of all residuals.
+Bins with too few residuals fall back to the quantile of all residuals. Crosslinked
+systems, a small minority of σ's training rows and predicted worse than the rest, also get
+the quantile of their own residuals as a floor on their width.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 SIMILARITY_EDGES = (0.999, 0.6)
 #: Fewest residuals a bin needs for its own quantile.
 MIN_BIN_RESIDUALS = 50
+#: Fewest crosslinked residuals for a crosslinked floor.
+MIN_CROSSLINKED_RESIDUALS = 20
 
 
 def conformal_quantile(abs_residuals: np.ndarray, alpha: float) -> float:
@@ -48,11 +52,15 @@ def binned_quantiles(
     *,
     edges: tuple[float, ...] = SIMILARITY_EDGES,
     min_count: int = MIN_BIN_RESIDUALS,
+    crosslinked: np.ndarray | None = None,
 ) -> dict:
     """Quantile per similarity bin (JSON-ready; stored in the bundle).
 
     Returns ``{"edges": [...], "q": [...], "n": [...], "q_all": q}``; a bin with fewer than
-    ``min_count`` residuals uses ``q_all``.
+    ``min_count`` residuals uses ``q_all``. With a ``crosslinked`` mask over the residuals
+    that mixes both kinds, also ``n_crosslinked`` and, from
+    :data:`MIN_CROSSLINKED_RESIDUALS` of them on, ``q_crosslinked`` (the floor of the
+    interval of a crosslinked query).
     """
     res = np.asarray(abs_residuals, dtype=float)
     bins = similarity_bin(similarity, edges)
@@ -62,7 +70,15 @@ def binned_quantiles(
         r = res[bins == b]
         ns.append(int(len(r)))
         qs.append(conformal_quantile(r, alpha) if len(r) >= min_count else q_all)
-    return {"edges": list(edges), "q": qs, "n": ns, "q_all": q_all}
+    out = {"edges": list(edges), "q": qs, "n": ns, "q_all": q_all}
+    if crosslinked is not None:
+        xl = np.asarray(crosslinked, dtype=bool)
+        if xl.any() and not xl.all():
+            r = res[xl]
+            out["n_crosslinked"] = int(len(r))
+            if len(r) >= MIN_CROSSLINKED_RESIDUALS:
+                out["q_crosslinked"] = conformal_quantile(r, alpha)
+    return out
 
 
 def interval(
@@ -71,12 +87,14 @@ def interval(
     quantiles: dict | None,
     q_all: float,
     label_range: tuple[float, float],
+    crosslinked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds (model space) around predictions ``z``.
 
     ``quantiles`` is what :func:`binned_quantiles` returned (``None`` for bundles with one
     width only: ``q_all`` everywhere). Bounds never leave the range the training labels
     span: σ above 1 S/cm is not a prediction, it is an artefact of a symmetric interval.
+    ``crosslinked`` marks the queries that get at least ``q_crosslinked``.
     """
     z = np.asarray(z, dtype=float)
     if quantiles is None or similarity is None:
@@ -85,5 +103,8 @@ def interval(
         q = np.asarray(quantiles["q"], dtype=float)[
             similarity_bin(similarity, tuple(quantiles["edges"]))
         ]
+        q_xl = quantiles.get("q_crosslinked", math.nan)
+        if crosslinked is not None and math.isfinite(q_xl):
+            q = np.where(np.asarray(crosslinked, dtype=bool), np.maximum(q, q_xl), q)
     lo, hi = label_range
     return np.maximum(z - q, lo), np.minimum(z + q, hi)

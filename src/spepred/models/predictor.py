@@ -174,6 +174,7 @@ class Predictor:
             if isinstance(block, KeyedBlock) and not isinstance(block.compute, _CachedCompute):
                 block.compute = _CachedCompute(block.compute, cache_size)
         self._warnings = self.target_warnings()
+        self._crosslinked_warnings = self.crosslinked_warnings()
         self._explainers: dict[str, object] = {}  # xgboost.Booster per target, on demand
 
     @classmethod
@@ -235,6 +236,22 @@ class Predictor:
                 out[label] = (
                     f"{label} model does not beat the training mean in cross-validation "
                     f"({v['n_labels']} labels): treat it as a rough prior"
+                )
+        return out
+
+    def crosslinked_warnings(self) -> dict[str, str]:
+        """Properties whose model, on the crosslinked systems held out in cross-validation,
+        did not beat the mean of the crosslinked training systems (said for crosslinked
+        queries only: the model may still be good on linear polymers)."""
+        out = {}
+        for key, v in self.bundle.targets.items():
+            m = v.get("crosslinked_metrics") or {}
+            if m and not m["beats_baseline"]:
+                label = TARGETS[key].label
+                out[label] = (
+                    f"{label}: on the {int(m['n'])} crosslinked systems it was tested on, the model "
+                    f"(MAE {m['mae']:.2f}) does not beat their mean (MAE {m['baseline_mae']:.2f}): "
+                    "for a crosslinked formulation treat it as a rough prior"
                 )
         return out
 
@@ -318,6 +335,7 @@ class Predictor:
         ok = feats.ok
         out: dict[str, np.ndarray | str] = {}
         X = feats.features[ok] if not ok.all() else feats.features
+        crosslinked = np.asarray(normalized["crosslink_type"], dtype=object) != "none"
         # the domain first: interval widths depend on how familiar the building blocks are
         dom = (
             self.bundle.domain.score({c: normalized[c][ok] for c in ("monomer_smiles", "crosslinker")})
@@ -340,7 +358,8 @@ class Predictor:
                 info = self.bundle.targets[key]
                 z = self.bundle.boosters[key].inplace_predict(X)
                 zl, zh = conformal_interval(
-                    z, sim[ok], info.get("conformal_bins"), float(info["conformal_q"]), info["label_range"]
+                    z, sim[ok], info.get("conformal_bins"), float(info["conformal_q"]), info["label_range"],
+                    crosslinked=crosslinked[ok],
                 )
                 if spec.transform == "log10":
                     z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
@@ -353,7 +372,7 @@ class Predictor:
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain
-        out["warnings"] = self._row_warnings(ok, in_domain, sim, unseen)
+        out["warnings"] = self._row_warnings(ok, in_domain, sim, unseen, crosslinked)
         out["model_version"] = self.model_version
         status = np.full(n, "ok", dtype=object)
         for i in np.flatnonzero(~ok):
@@ -362,23 +381,34 @@ class Predictor:
         return {c: out[c] for c in OUTPUT_COLUMNS}
 
     def _row_warnings(
-        self, ok: np.ndarray, in_domain: np.ndarray, sim: np.ndarray, unseen: np.ndarray
+        self,
+        ok: np.ndarray,
+        in_domain: np.ndarray,
+        sim: np.ndarray,
+        unseen: np.ndarray,
+        crosslinked: np.ndarray,
     ) -> np.ndarray:
-        """Each predicted row's warnings: out of domain (in words), weak target models."""
-        base = "; ".join(self._warnings.values())
-        warn = np.full(len(ok), base, dtype=object)
+        """Each predicted row's warnings: out of domain (in words), weak target models
+        (for crosslinked rows, also the targets that fail on crosslinked systems)."""
+        bases = (
+            "; ".join(self._warnings.values()),
+            "; ".join([*self._warnings.values(), *self._crosslinked_warnings.values()]),
+        )
+        xl = np.asarray(crosslinked, dtype=bool)
+        warn = np.where(xl, bases[1], bases[0]).astype(object)
         warn[~ok] = ""
         rows = np.flatnonzero(ok & ~in_domain)
         if len(rows):
-            texts: dict[tuple[float, int], str] = {}  # one message per distinct score
+            texts: dict[tuple[float, int, bool], str] = {}  # one message per distinct score
             out = []
-            for key in zip(sim[rows].tolist(), unseen[rows].tolist()):
+            for key in zip(sim[rows].tolist(), unseen[rows].tolist(), xl[rows].tolist()):
                 w = texts.get(key)
                 if w is None:
                     w = (
                         f"out of domain: least familiar building block has Tanimoto {key[0]:.2f} to "
                         f"training, {key[1]} unseen fragments"
                     )
+                    base = bases[int(key[2])]
                     w = texts[key] = f"{w}; {base}" if base else w
                 out.append(w)
             warn[rows] = out

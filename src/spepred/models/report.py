@@ -19,7 +19,10 @@ def metrics_rows(targets: dict[str, dict]) -> list[dict]:
     """One row per (target, model|baseline) from bundle-style target dicts."""
     rows = []
     for key, t in targets.items():
-        for who, m in (("model", t["metrics"]), ("mean baseline", t["baseline_metrics"])):
+        pairs = [("model", t["metrics"]), ("mean baseline", t["baseline_metrics"])]
+        if t.get("curve_metrics"):  # known polymers, unseen σ(T) curves: a different question
+            pairs.append(("model, curves", t["curve_metrics"]))
+        for who, m in pairs:
             rows.append(
                 {
                     "target": TARGETS[key].label,
@@ -42,6 +45,11 @@ def metrics_table(targets: dict[str, dict]) -> str:
             + "".join(f"{_fmt(r[c]):>15}" for c in _COLS)
         )
     lines.append("")
+    if any(t.get("curve_metrics") for t in targets.values()):
+        lines.append(
+            "'model' and 'mean baseline': held-out polymers (no polymer or paper in both train "
+            "and test); 'model, curves': held-out σ(T) curves of polymers that other curves trained."
+        )
     for key, t in targets.items():
         label = TARGETS[key].label
         m, b = t["metrics"]["mae"], t["baseline_metrics"]["mae"]
@@ -52,6 +60,14 @@ def metrics_table(targets: dict[str, dict]) -> str:
                 f"{label}: the model does NOT beat the mean baseline (MAE {m:.3f} vs {b:.3f}, "
                 f"{t['cv_scheme']}); with {t['n_labels']} labels its predictions are no better "
                 "than the training mean and are flagged as such."
+            )
+        xm = t.get("crosslinked_metrics") or {}
+        if xm:
+            verdict = "beats" if xm["beats_baseline"] else "does NOT beat"
+            lines.append(
+                f"{label} on the {int(xm['n'])} crosslinked systems: the model {verdict} their mean "
+                f"(MAE {xm['mae']:.3f} vs {xm['baseline_mae']:.3f})"
+                + ("." if xm["beats_baseline"] else "; crosslinked queries are warned.")
             )
     return "\n".join(lines)
 
@@ -87,7 +103,13 @@ def model_card(meta: dict) -> str:
             f"- **{spec.label}** ({spec.description}, {spec.unit}; fitted in "
             f"{'log10 space' if spec.transform == 'log10' else 'label space'}): XGBoost, "
             f"{t['n_labels']} labels in {t['n_groups']} groups, "
-            f"{100 * (1 - t['alpha']):.0f} % split-conformal interval ± {t['conformal_q']:.3f} (model units)."
+            f"{100 * (1 - t['alpha']):.0f} % split-conformal interval ± {t['conformal_q']:.3f} (model units)"
+            + (
+                " overall; by domain similarity (>= " + ", >= ".join(f"{e:g}" for e in t["conformal_bins"]["edges"])
+                + ", lower): ± " + " / ".join(f"{q:.2f}" for q in t["conformal_bins"]["q"]) + "."
+                if t.get("conformal_bins")
+                else "."
+            )
         )
     for key, why in meta.get("skipped_targets", {}).items():
         lines.append(f"- **{TARGETS[key].label}**: not trained ({why}).")
@@ -103,9 +125,9 @@ def model_card(meta: dict) -> str:
         "",
         markdown_metrics(targets),
         "",
-        "Grouping: a Bradford polymer (all its σ(T) curves) or a review paper never straddles "
-        "train and test. Coverage is measured with each fold's interval calibrated on the "
-        "other folds' residuals.",
+        "Grouping: a polymer (all its σ(T) curves, in every source, blends included) or a "
+        "review paper never straddles train and test. Coverage is measured with each fold's "
+        "interval calibrated on the other folds' residuals.",
         "",
         "## Limitations",
         "",

@@ -54,6 +54,7 @@ class TargetResult:
     importance: pd.DataFrame
     conformal_bins: dict | None = None  # see spepred.models.intervals.binned_quantiles
     curve_metrics: dict[str, float] = field(default_factory=dict)
+    crosslinked_metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def beats_baseline(self) -> bool:
@@ -139,7 +140,30 @@ def _fold_similarity(keys: pd.DataFrame, folds, config: TrainConfig) -> np.ndarr
     return sim
 
 
-def _oof(X, y, folds, feature_names, params, n_rounds, progress, label) -> tuple[np.ndarray, np.ndarray]:
+def _crosslinked_metrics(y, oof, folds, ids: pd.DataFrame) -> dict[str, float]:
+    """When a target mixes crosslinked and linear systems: how the model does on the
+    crosslinked held-out rows against the mean of the crosslinked training rows of the
+    same fold (the baseline a chemist would use). Empty when there is nothing to compare."""
+    if "crosslinked" not in ids:
+        return {}
+    xl = ids["crosslinked"].to_numpy(dtype=bool)
+    if xl.all() or not xl.any():
+        return {}
+    base = np.full(len(y), np.nan)
+    for tr, te in folds:
+        pool = y[tr][xl[tr]]
+        base[te] = pool.mean() if len(pool) else y[tr].mean()
+    model_mae = float(np.mean(np.abs(oof[xl] - y[xl])))
+    base_mae = float(np.mean(np.abs(base[xl] - y[xl])))
+    return {
+        "n": float(xl.sum()),
+        "mae": model_mae,
+        "baseline_mae": base_mae,
+        "beats_baseline": float(model_mae < base_mae),
+    }
+
+
+def _oof(X, y, folds, params, n_rounds, progress, label) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold predictions and the fold of every row."""
     oof = np.full(len(y), np.nan)
     fold_of = np.full(len(y), -1)
@@ -178,7 +202,7 @@ def evaluate_target(
     y = _to_model_space(y_label, spec)
     params, n_rounds = _xgb_params(config, spec, feature_names)
     folds = folds if folds is not None else _folds(groups, spec.cv, config.cv_folds, config.seed)
-    oof, fold_of = _oof(X, y, folds, feature_names, params, n_rounds, progress, spec.key)
+    oof, fold_of = _oof(X, y, folds, params, n_rounds, progress, spec.key)
     base = np.full(len(y), np.nan)
     for tr, te in folds:
         base[te] = y[tr].mean()
@@ -193,15 +217,17 @@ def evaluate_target(
         curves = ids["curve_id"].astype(str).to_numpy()
         if spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups)):
             cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
-            c_oof, _ = _oof(X, y, cfolds, feature_names, params, n_rounds, progress, f"{spec.key} (curves)")
+            c_oof, _ = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)")
             curve_metrics = regression_metrics(y, c_oof, log_units=log_units)
             pool_res.append(np.abs(c_oof - y))
             pool_sim.append(_fold_similarity(keys, cfolds, config))
             pool_row.append(np.arange(len(y)))
         res_all, sim_all, row_all = map(np.concatenate, (pool_res, pool_sim, pool_row))
-        quantiles = binned_quantiles(res_all, sim_all, config.alpha)
+        xl = ids["crosslinked"].to_numpy(dtype=bool) if "crosslinked" in ids else None
+        xl_all = None if xl is None else xl[row_all]
+        quantiles = binned_quantiles(res_all, sim_all, config.alpha, crosslinked=xl_all)
     else:
-        sim, quantiles = None, None
+        sim, quantiles, xl, xl_all = None, None, None, None
         res_all = abs_res
         row_all = np.arange(len(y))
 
@@ -214,12 +240,18 @@ def evaluate_target(
         keep = ~te[row_all]
         y_tr = y[~te]
         if quantiles is not None:
-            q_f = binned_quantiles(res_all[keep], sim_all[keep], config.alpha)
-            lo[te], hi[te] = interval(oof[te], sim[te], q_f, q_f["q_all"], (y_tr.min(), y_tr.max()))
+            q_f = binned_quantiles(
+                res_all[keep], sim_all[keep], config.alpha, crosslinked=None if xl_all is None else xl_all[keep]
+            )
+            lo[te], hi[te] = interval(
+                oof[te], sim[te], q_f, q_f["q_all"], (y_tr.min(), y_tr.max()),
+                crosslinked=None if xl is None else xl[te],
+            )
         else:
             q_f = conformal_quantile(res_all[keep], config.alpha)
             lo[te], hi[te] = interval(oof[te], None, None, q_f, (y_tr.min(), y_tr.max()))
     q = conformal_quantile(abs_res, config.alpha)
+    crosslinked_metrics = _crosslinked_metrics(y, oof, folds, ids)
     metrics = regression_metrics(y, oof, lo=lo, hi=hi, log_units=log_units)
     baseline = regression_metrics(y, base, log_units=log_units)
     fold_mae = [float(np.mean(abs_res[fold_of == f])) for f in range(len(folds))]
@@ -244,7 +276,7 @@ def evaluate_target(
         booster=final,
         n_labels=len(y),
         n_groups=len(np.unique(groups)),
-        cv_scheme=f"{spec.cv} ({len(folds)} folds, grouped by {'paper' if spec.cv == 'logo' else 'polymer and paper'})",
+        cv_scheme=f"{spec.cv} ({len(folds)} folds, grouped by polymer and paper)",
         metrics=metrics,
         baseline_metrics=baseline,
         fold_mae=fold_mae,
@@ -254,6 +286,7 @@ def evaluate_target(
         importance=importance,
         conformal_bins=quantiles,
         curve_metrics=curve_metrics,
+        crosslinked_metrics=crosslinked_metrics,
     )
 
 
@@ -313,6 +346,7 @@ def train_models(
             log.warning("not training %s: %s", key, skipped[key])
             continue
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
+        ids["crosslinked"] = (rows.loc[mask, "crosslink_type"] != "none").to_numpy()
         keys = rows.loc[mask, ["monomer_smiles", "crosslinker"]].reset_index(drop=True)
         targets[key] = evaluate_target(
             X[mask],
