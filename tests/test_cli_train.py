@@ -12,13 +12,20 @@ TINY = FIXTURES / "tiny_train.csv"
 
 def test_train_on_a_users_table(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code = main(["train", "--data", str(TINY), "--model-dir", "my_model", "--cv-folds", "3", "-q"])
+    code = main(
+        ["train", "--data", str(TINY), "--model-dir", "my_model", "--cv-folds", "3", "-q", "--run-name", "lab-2026"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "mean baseline" in out and "log10_sigma_S_cm" in out
     assert "stages:" in out and "MLflow run" in out
     assert (tmp_path / "mlflow.db").exists()  # default store: SQLite in the working directory
     assert (tmp_path / "my_model" / "manifest.json").exists()
+    import mlflow
+
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("spepred").experiment_id])
+    assert [r.info.run_name for r in runs] == ["lab-2026"]
 
 
 def test_train_with_bad_rows_lists_them_all_and_exits_2(tmp_path, capsys):

@@ -116,6 +116,7 @@ def train(
     model_dir: str | Path = DEFAULT_MODEL_DIR,
     tracking_uri: str | None = None,
     experiment: str = "spepred",
+    run_name: str | None = None,
     seed: int = 0,
     cv_folds: int = 5,
     config=None,
@@ -135,6 +136,8 @@ def train(
     tracking_uri
         MLflow tracking URI; default ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``
         in the working directory.
+    run_name
+        Name of the MLflow run (default: MLflow's generated name).
     """
     from spepred.models.bundle import load_bundle, publish_bundle, staging_directory, write_bundle
     from spepred.models.config import TrainConfig
@@ -168,6 +171,7 @@ def train(
                 experiment=experiment,
                 data_card=card.to_dict() if card else None,
                 register=register,
+                run_name=run_name,
             )
             result.timings_s["mlflow"] = time.perf_counter() - t0
     return TrainReport(
@@ -204,6 +208,7 @@ def load_predictor(path: str | Path | None = None, *, n_jobs: int | None = None)
 def predict(table: pd.DataFrame | None = None, /, *, model: str | Path | None = None, **kwargs) -> pd.DataFrame:
     """One-shot prediction: ``predict(df)`` or ``predict(smiles=..., crosslinker=...)``."""
     return load_predictor(model).predict(table, **kwargs)
+
 
 # -- screening --------------------------------------------------------------------------
 def screen(

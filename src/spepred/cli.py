@@ -124,6 +124,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             model_dir=args.model_dir,
             tracking_uri=args.tracking_uri,
             experiment=args.experiment,
+            run_name=args.run_name,
             seed=args.seed,
             cv_folds=args.cv_folds,
             track=not args.no_track,
@@ -475,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="MLflow tracking URI (default $MLFLOW_TRACKING_URI or sqlite:///mlflow.db here)",
     )
     tr.add_argument("--experiment", default="spepred", help="MLflow experiment name (spepred)")
+    tr.add_argument("--run-name", default=None, help="MLflow run name (default: generated)")
     tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
     tr.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for σ (5)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow")
