@@ -196,3 +196,39 @@ def _log_pyfunc(mlflow, bundle_dir: Path, register: bool):
         registered_model_name=REGISTERED_MODEL if register else None,
         pip_requirements=[f"spepred=={library_versions()['spepred']}"],
     )
+
+
+def log_benchmark(
+    name: str,
+    *,
+    params: dict[str, object],
+    metrics: dict[str, float],
+    artifacts: list[Path],
+    tracking_uri: str,
+    experiment: str = "spepred-benchmarks",
+) -> str:
+    """One MLflow run for one benchmark script: its parameters, headline metrics (NaN
+    skipped) and files (tables, plots). Returns the run id."""
+    import math
+
+    import mlflow
+
+    from spepred.models.bundle import library_versions
+
+    client = open_store(tracking_uri)
+    if client.get_experiment_by_name(experiment) is None:
+        try:
+            client.create_experiment(experiment, artifact_location=_artifact_location(tracking_uri))
+        except mlflow.exceptions.MlflowException:
+            pass
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=name) as run:
+        mlflow.log_params({k: str(v) for k, v in params.items()})
+        mlflow.set_tags({"benchmark": name, **{f"lib.{k}": v for k, v in library_versions().items()}})
+        for key, value in metrics.items():
+            if value is not None and math.isfinite(value):
+                mlflow.log_metric(key, float(value))
+        for path in artifacts:
+            mlflow.log_artifact(str(path))
+        return run.info.run_id

@@ -1,0 +1,69 @@
+"""The benchmark machinery: anchor recipe features, folds, models on the same folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spepred.data.schema import require_valid
+from spepred.models.anchor import ANCHOR_BITS, anchor_features
+from spepred.models.evaluation import curve_folds, fold_mae, run_models, summarize, within_curve_rmse
+from tests.conftest import TINY
+
+
+def _tiny() -> pd.DataFrame:
+    table = require_valid(pd.read_csv(TINY), source="tiny")
+    return table[table["log10_sigma_S_cm"].notna()].reset_index(drop=True)
+
+
+def test_anchor_features_follow_the_published_recipe():
+    table = require_valid(
+        pd.DataFrame(
+            {
+                "monomer_smiles": ["[*]CCO[*]", "[*]CCO[*]", "[*]CC([*])C(=O)OCCS(=O)(=O)[N-]S(=O)(=O)C(F)(F)F"],
+                "salt": ["LiTFSI", "LiClO4", "none"],
+                "salt_molality_mol_kg": [1.0, None, None],
+                "mw_g_mol": [1e5, None, None],
+                "temperature_C": [25.0, 60.0, 90.0],
+            }
+        ),
+        source="test",
+    )
+    X = anchor_features(table)
+    assert X.shape == (3, 2 * ANCHOR_BITS + 3)
+    assert np.array_equal(X[0, :ANCHOR_BITS], X[1, :ANCHOR_BITS])  # same polymer
+    assert not np.array_equal(X[0, ANCHOR_BITS:-3], X[1, ANCHOR_BITS:-3])  # other salt
+    assert set(np.unique(X[:, : 2 * ANCHOR_BITS])) <= {0.0, 1.0}  # bit vectors
+    np.testing.assert_allclose(X[:, -3], [5.0, np.log10(65000.0), np.log10(65000.0)], rtol=1e-6)
+    np.testing.assert_allclose(X[:, -2], [1.0, 0.0, 0.0])  # blank molality -> 0
+    np.testing.assert_allclose(X[:, -1], [25.0, 60.0, 90.0])
+    assert X[2, ANCHOR_BITS:-3].sum() > 0  # single-ion polymer: the [Li+] fingerprint
+
+
+def test_models_run_on_the_same_folds_and_report_honestly():
+    rows = _tiny()
+    folds = curve_folds(rows, 3, seed=0)
+    tested = np.sort(np.concatenate([f.test for f in folds]))
+    assert tested.tolist() == list(range(len(rows)))
+    for f in folds:  # no curve straddles train and test
+        assert not set(rows["curve_id"].iloc[f.train]) & set(rows["curve_id"].iloc[f.test])
+    from spepred.models.config import TrainConfig
+
+    preds = run_models(rows, folds, config=TrainConfig(cv_folds=2), n_jobs=1)
+    assert set(preds["model"]) == {"mean", "anchor", "spepred"}
+    for _, g in preds.groupby("model"):
+        assert sorted(g["record_id"]) == sorted(rows["record_id"])
+    summary = summarize(preds).set_index("model")
+    assert np.isnan(summary.loc["mean baseline", "coverage_90"])
+    cov = summary.loc["spepred σ model", "coverage_90"]
+    assert 0.0 <= cov <= 1.0
+    sp = preds[preds["model"] == "spepred"]
+    assert (sp["y_lo"] <= sp["y_pred"]).all() and (sp["y_pred"] <= sp["y_hi"]).all()
+    assert fold_mae(preds).shape == (3, 3)
+
+
+def test_within_curve_rmse_ignores_offsets_but_not_shapes():
+    frame = pd.DataFrame({"curve_id": ["a"] * 4 + ["b"] * 4, "y_true": [0.0, 1, 2, 3, 5, 6, 7, 8]})
+    assert within_curve_rmse(frame.assign(y_pred=frame["y_true"] + np.repeat([3.0, -2.0], 4))) == 0.0
+    flat = within_curve_rmse(frame.assign(y_pred=0.0))
+    assert np.isclose(flat, np.sqrt(np.mean(np.array([1.5, 0.5, 0.5, 1.5]) ** 2)))
