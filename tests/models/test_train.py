@@ -149,3 +149,14 @@ def test_crosslinked_queries_are_warned_when_the_model_fails_on_crosslinked_syst
     assert out["status"].tolist() == ["ok", "ok"]
     assert "7 crosslinked systems" in out["warnings"].iloc[0]
     assert "crosslinked systems" not in out["warnings"].iloc[1]
+
+
+def test_the_curves_row_counts_curves_not_polymers():
+    from spepred.models.report import metrics_rows, metrics_table
+
+    m = {"mae": 0.5, "rmse": 0.7, "r2": 0.8, "spearman": 0.9}
+    t = {"n_labels": 100, "n_groups": 4, "metrics": m, "baseline_metrics": {**m, "mae": 1.0},
+         "curve_metrics": {**m, "n_groups": 30.0}, "beats_baseline": True}
+    rows = {r["who"]: r["groups"] for r in metrics_rows({"sigma": t})}
+    assert rows == {"model": 4, "mean baseline": 4, "model, curves": 30}
+    assert "held-out σ(T) curves" in metrics_table({"sigma": {**t, "cv_scheme": "group_kfold"}})

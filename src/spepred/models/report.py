@@ -28,7 +28,7 @@ def metrics_rows(targets: dict[str, dict]) -> list[dict]:
                     "target": TARGETS[key].label,
                     "who": who,
                     "n": int(t["n_labels"]),
-                    "groups": int(t["n_groups"]),
+                    "groups": int(m.get("n_groups", t["n_groups"])),  # the curves row: curves
                     **{c: m.get(c) for c in _COLS},
                 }
             )

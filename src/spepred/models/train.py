@@ -219,6 +219,7 @@ def evaluate_target(
             cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
             c_oof, _ = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)")
             curve_metrics = regression_metrics(y, c_oof, log_units=log_units)
+            curve_metrics["n_groups"] = float(len(np.unique(curves)))
             pool_res.append(np.abs(c_oof - y))
             pool_sim.append(_fold_similarity(keys, cfolds, config))
             pool_row.append(np.arange(len(y)))
