@@ -45,6 +45,9 @@ def test_dataset_markers_become_attachment_points():
         ("C1OCCO1", "*COCCO*"),  # DOL ring-opening
         ("FC(F)(F)C1CO1", "*OCC(*)C(F)(F)F"),  # TFPO epoxide ring-opening
         ("O=C1CCCCCO1", "*OCCCCCC(*)=O"),  # caprolactone
+        ("O=C1OC=CO1", "*C1OC(=O)OC1*"),  # vinylene carbonate -> poly(VC): the ring stays
+        ("O=C1OC(=O)C=C1", "*C1C(=O)OC(=O)C1*"),  # maleic anhydride: addition, ring kept
+        ("C=CC1=CC=CC=C1", "*CC(*)c1ccccc1"),  # styrene: the aromatic ring is not a vinyl
         ("[*]CCO[*]", "*CCO*"),  # repeat units stay
         ("OCCCCO", "OCCCCO"),  # no polymerizable group
     ],

@@ -13,11 +13,14 @@ from rdkit import Chem
 from spepred.chem.mol import n_attachment_points
 
 # Chain-growth groups: SMARTS and the pair of atoms whose bond opens (a double bond turns
-# single, a ring bond breaks) to give the two chain ends of the repeat unit.
+# single, in a ring or not; a single ring bond breaks) to give the two chain ends of the
+# repeat unit.
 _CHAIN_GROWTH: dict[str, tuple[Chem.Mol, tuple[int, int]]] = {
     key: (Chem.MolFromSmarts(smarts), pair)
     for key, (smarts, pair) in {
         "vinyl": ("[CX3;!a]=[CX3;!a]", (0, 1)),
+        # RDKit calls vinylene carbonate aromatic (O=c1occo1); it polymerizes like a vinyl
+        "vinylene_carbonate": ("O=c1[o;r5][c;r5][c;r5][o;r5]1", (3, 4)),
         "epoxide": ("[C;r3]1[O;r3][C;r3]1", (0, 1)),
         "oxetane": ("[C;r4]1[O;r4][C;r4][C;r4]1", (0, 1)),
         "cyclic_acetal": ("[O;R]1[CH2;R][O;R][C;R][C;R]1", (0, 1)),
@@ -77,11 +80,15 @@ def open_group(mol: Chem.Mol, key: str) -> Chem.Mol:
         raise ValueError(f"no {key} group")
     a, b = match[i], match[j]
     rw = Chem.RWMol(mol)
+    if mol.GetBondBetweenAtoms(a, b).GetIsAromatic():
+        Chem.Kekulize(rw, clearAromaticFlags=True)
     bond = rw.GetBondBetweenAtoms(a, b)
-    if bond.IsInRing():
-        rw.RemoveBond(a, b)
-    else:
+    if bond.GetBondType() == Chem.BondType.DOUBLE:
+        # addition across the C=C; a ring C=C (vinylene carbonate, maleic anhydride,
+        # maleimides) keeps its ring: poly(VC) is *C1OC(=O)OC1*, not a ring-opened chain
         bond.SetBondType(Chem.BondType.SINGLE)
+    else:  # ring-opening groups (epoxide, oxetane, acetal, lactone): the ring bond breaks
+        rw.RemoveBond(a, b)
     for atom_idx in (a, b):
         star = rw.AddAtom(Chem.Atom(0))
         rw.AddBond(atom_idx, star, Chem.BondType.SINGLE)
