@@ -121,6 +121,24 @@ def test_concurrent_single_requests_share_prediction_calls(tiny_trained):
     assert "unclosed ring" in answers[5][0]["status"]
 
 
+def test_a_batch_past_its_time_budget_returns_every_row_with_a_status(tiny_trained):
+    """With the budget spent after the first chunk, the other rows come back unpredicted,
+    each saying why; the predicted rows are what an unhurried request gives."""
+    rows = [{**GOOD, "temperature_C": float(t % 100)} for t in range(150)]
+    rows[3] = {**GOOD, "monomer_smiles": "C1CC"}
+    hurried = TestClient(create_app(tiny_trained[0].bundle_dir, deadline_s=0.0)).post("/predict", json=rows)
+    assert hurried.status_code == 200
+    got = hurried.json()
+    assert len(got) == 150 and [g["temperature_C"] for g in got] == [r.get("temperature_C") for r in rows]
+    late = got[64:]
+    assert all("time budget of 0 s ran out after 64 of 150 rows" in g["status"] for g in late)
+    assert all(g["log10_sigma_S_cm_pred"] is None and set(OUTPUT_COLUMNS) <= set(g) for g in late)
+    calm = TestClient(create_app(tiny_trained[0].bundle_dir)).post("/predict", json=rows).json()
+    assert got[:64] == calm[:64]
+    assert all(c["status"] == "ok" for i, c in enumerate(calm) if i != 3)
+    assert "unclosed ring" in got[3]["status"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -3,7 +3,7 @@
 
 Bad input is answered with 422 and the same messages as the CLI; a list of formulations
 answers 200 with a ``status`` per item (bad items never stop the others), like the CLI's
-batch mode. Limits: request body size, batch size, SMILES length.
+batch mode. Limits: request body size, batch size, SMILES length, a time budget per batch.
 
 Speed: requests go to :meth:`Predictor.predict_records` (no DataFrame per request, building
 blocks cached across requests, one-thread boosters), responses are built from the
@@ -30,6 +30,10 @@ from spepred.errors import FormulationError, SpepredError
 
 MAX_BATCH = 1000
 INLINE_ROWS = 16
+#: Time budget of one batch request (seconds): rows are predicted in chunks and, once the
+#: budget is spent, the rows not yet started come back with a ``status`` saying so.
+REQUEST_DEADLINE_S = 30.0
+DEADLINE_CHUNK = 64
 MAX_BODY_BYTES = 2 * 1024 * 1024
 _TEXT = 512  # names and lists of names
 
@@ -200,9 +204,38 @@ class Coalescer:
             self._running = False
 
 
-def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -> FastAPI:
+def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = DEADLINE_CHUNK) -> list[dict]:
+    """Predict ``rows`` in chunks until ``deadline_s`` seconds have passed; every row not yet
+    started then gets a ``status`` naming the budget (nothing is dropped, nothing hangs:
+    a request costs at most the budget plus one chunk). Rows are predicted independently,
+    so a chunk's rows are what a whole-batch call would give."""
+    import time
+
+    from spepred.models.predictor import OUTPUT_COLUMNS
+
+    t0 = time.perf_counter()
+    out: list[dict] = []
+    for start in range(0, len(rows), chunk):
+        if start and time.perf_counter() - t0 > deadline_s:
+            why = (
+                f"not predicted: the request's time budget of {deadline_s:g} s ran out after "
+                f"{start} of {len(rows)} rows; send the rest in another request"
+            )
+            empty = {c: None for c in OUTPUT_COLUMNS} | {
+                "unseen_fragments": -1, "in_domain": False, "warnings": "", "model_version": predictor.model_version,
+            }
+            out += [{**r, **empty, "status": why} for r in rows[start:]]
+            break
+        out += predictor.predict_records(rows[start : start + chunk], source="request")
+    return out
+
+
+def create_app(
+    model: str | Path | None = None, *, max_batch: int = MAX_BATCH, deadline_s: float = REQUEST_DEADLINE_S
+) -> FastAPI:
     """The FastAPI application serving one model bundle (default: ``$SPEPRED_MODEL``, then
-    the shipped bundle)."""
+    the shipped bundle). A batch request gets ``deadline_s`` seconds (see
+    :func:`predict_within`)."""
     from spepred import api
     from spepred.chem.dictionary import load_dictionary
 
@@ -285,7 +318,7 @@ def create_app(model: str | Path | None = None, *, max_batch: int = MAX_BATCH) -
             elif len(rows) <= INLINE_ROWS:  # a millisecond or two: cheaper than a thread hop
                 records = predictor.predict_records(rows, source="request")
             else:
-                records = await run_in_threadpool(predictor.predict_records, rows, source="request")
+                records = await run_in_threadpool(predict_within, predictor, rows, deadline_s)
         except FormulationError as err:
             e = err.error
             return _error(422, [{"loc": ["body", e.column], "msg": str(err), "input": _clean(e.value)}])
