@@ -6,7 +6,9 @@ import math
 import pandas as pd
 import pytest
 
-pytest.importorskip("tblite")
+from tests.conftest import import_or_skip
+
+import_or_skip("tblite")
 
 from spepred.api import featurize  # noqa: E402
 from spepred.cache import JsonCache, default_cache_root  # noqa: E402

@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tests.conftest import MIRROR, ROOT
+from tests.conftest import MIRROR, ROOT, skip_unless_required
 
 pytestmark = pytest.mark.notebooks
 
@@ -71,7 +71,7 @@ def test_notebook_runs_top_to_bottom(
     name, tmp_path, monkeypatch, kernel_of_this_interpreter, record_property, notebook_times
 ):
     if name in NEEDS_MIRROR and not (MIRROR / "bradford2023").is_dir():
-        pytest.skip(f"{name} trains on the public datasets: set SPEPRED_DATA_MIRROR")
+        skip_unless_required(f"{name} trains on the public datasets: set SPEPRED_DATA_MIRROR")
     monkeypatch.setenv("SPEPRED_DATA_MIRROR", str(MIRROR))
     # the kernel's inline backend draws every figure at the end of its cell, so drawing errors
     # surface here; an inherited MPLBACKEND would replace it

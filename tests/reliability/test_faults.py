@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from spepred.models.bundle import load_bundle
-from tests.conftest import FIXTURES, MIRROR, needs_mirror
+from tests.conftest import FIXTURES, MIRROR, import_or_skip, needs_mirror
 
 TINY = FIXTURES / "tiny_train.csv"
 RUNNER = Path(__file__).with_name("_fault_runner.py")
@@ -219,7 +219,7 @@ def test_a_corrupted_cache_entry_is_detected_and_recomputed(how, tmp_path):
 
 
 def test_xtb_orbitals_recomputed_after_every_kind_of_corruption(tmp_path, monkeypatch):
-    pytest.importorskip("tblite")
+    import_or_skip("tblite")
     from spepred.cache import JsonCache
     from spepred.featurize import orbital
 

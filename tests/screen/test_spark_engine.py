@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from spepred import api
+from tests.conftest import skip_unless_required
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -28,9 +29,7 @@ def _spark_available() -> str | None:
 def spark():
     why = _spark_available()
     if why:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Spark test must run in CI: {why}")
-        pytest.skip(why)
+        skip_unless_required(why)
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     from spepred.screen.spark import spark_session
