@@ -14,6 +14,7 @@ import asyncio
 import gc
 import math
 import os
+import time
 from collections import deque
 from pathlib import Path
 from typing import Annotated, Any
@@ -209,8 +210,6 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
     started then gets a ``status`` naming the budget (nothing is dropped, nothing hangs:
     a request costs at most the budget plus one chunk). Rows are predicted independently,
     so a chunk's rows are what a whole-batch call would give."""
-    import time
-
     from spepred.models.predictor import OUTPUT_COLUMNS
 
     t0 = time.perf_counter()

@@ -72,8 +72,8 @@ LABELS = tuple(c.name for c in LABEL_COLUMNS)
 AUX_LABELS = tuple(c.name for c in AUX_COLUMNS)
 
 #: Column order of the harmonized table.
-COLUMNS = (
-    *ID_COLUMNS,
+#: The columns that describe a formulation (no ids, no labels), in table order.
+FORMULATION_COLUMNS = (
     "monomer_smiles",
     "crosslinker",
     "crosslink_type",
@@ -84,6 +84,10 @@ COLUMNS = (
     "mw_g_mol",
     "plasticized",
     "temperature_C",
+)
+COLUMNS = (
+    *ID_COLUMNS,
+    *FORMULATION_COLUMNS,
     *LABELS,
     *AUX_LABELS,
     "flags",

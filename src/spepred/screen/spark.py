@@ -119,12 +119,8 @@ def run_spark(
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    todo = store.todo()
+    todo, stats, done_rows = store.start(progress)
     total_rows = store.key["n_rows"]
-    done_rows = sum(store.bounds(k)[1] - store.bounds(k)[0] for k in range(store.n_chunks) if k not in set(todo))
-    stats = {"chunks_total": store.n_chunks, "chunks_reused": store.n_chunks - len(todo), "chunks_computed": 0}
-    if progress is not None:
-        progress(done_rows, total_rows)
     if not todo:
         return stats
     own = spark is None

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spepred.data.schema import CONDITION_COLUMNS, CROSSLINK_TYPE_VALUES
+from spepred.data.schema import CONDITION_COLUMNS, CROSSLINK_TYPE_VALUES, FORMULATION_COLUMNS
 from spepred.errors import ConfigError, SpepredError
 
 #: Spec keys -> what each holds (the text of the "unknown key" message lists them).
@@ -46,19 +46,6 @@ SPEC_KEYS: dict[str, str] = {
 }
 #: Library sources (key in :mod:`spepred.data.sources`) that ``input`` may name.
 LIBRARY_SOURCES = ("polyinfo_candidates",)
-#: Formulation columns in the order they appear in a library table.
-COLUMN_ORDER = (
-    "monomer_smiles",
-    "crosslinker",
-    "crosslink_type",
-    "filler",
-    "filler_wt_pct",
-    "salt",
-    "salt_molality_mol_kg",
-    "mw_g_mol",
-    "plasticized",
-    "temperature_C",
-)
 ROW_COLUMN = "library_row"
 MAX_RANGE_POINTS = 1000
 MAX_LISTED = 20
@@ -114,8 +101,8 @@ class Library:
         self._arrays = [
             [(c, _column_array(a.table[c])) for c in a.table.columns] for a in self.axes
         ]
-        ordered = [c for c in COLUMN_ORDER if any(c in a.table.columns for a in self.axes)]
-        extra = [c for a in self.axes for c in a.table.columns if c not in COLUMN_ORDER]
+        ordered = [c for c in FORMULATION_COLUMNS if any(c in a.table.columns for a in self.axes)]
+        extra = [c for a in self.axes for c in a.table.columns if c not in FORMULATION_COLUMNS]
         self.columns: tuple[str, ...] = (ROW_COLUMN, *ordered, *extra)
 
     @property

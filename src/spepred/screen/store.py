@@ -291,6 +291,17 @@ class ChunkStore:
         done = self.verified()
         return [k for k in range(self.n_chunks) if k not in done]
 
+    def start(self, progress=None) -> tuple[list[int], dict, int]:
+        """What an engine does first: the chunks still to compute, the engine's stats so
+        far and the rows already done (which the progress callback is told)."""
+        todo = self.todo()
+        left = set(todo)
+        done_rows = sum(self.bounds(k)[1] - self.bounds(k)[0] for k in range(self.n_chunks) if k not in left)
+        stats = {"chunks_total": self.n_chunks, "chunks_reused": self.n_chunks - len(todo), "chunks_computed": 0}
+        if progress is not None:
+            progress(done_rows, self.key["n_rows"])
+        return todo, stats, done_rows
+
     def record(self, k: int, info: ChunkInfo) -> None:
         self.chunks[k] = info
         self._save()
