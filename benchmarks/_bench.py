@@ -79,12 +79,20 @@ def finish(name: str, text: str, args, *, params: dict, metrics: dict, files: li
     print(f"\nMLflow run {run_id} (experiment spepred-benchmarks)", file=sys.stderr)
 
 
-def run_split(name: str, title: str, short: str, make_folds, args, *, note: str = "") -> None:
+def run_split(name: str, title: str, short: str, make_folds, args, *, note: str = "", replicates: bool = False) -> None:
     """Mean baseline, anchor recipe and spepred σ on the same folds: one table, per-fold
-    MAE, parity plots, predictions CSV, MLflow run."""
+    MAE, parity plots, predictions CSV, MLflow run; with ``replicates``, the agreement between
+    replicate measurements (:func:`spepred.models.evaluation.replicate_agreement`)."""
     from spepred import plots
     from spepred.models.config import TrainConfig
-    from spepred.models.evaluation import fold_mae, format_table, run_models, summarize, within_curve_rmse
+    from spepred.models.evaluation import (
+        fold_mae,
+        format_table,
+        replicate_agreement,
+        run_models,
+        summarize,
+        within_curve_rmse,
+    )
 
     clock = Clock()
     table, rows, raw, card = load_rows()
@@ -104,6 +112,9 @@ def run_split(name: str, title: str, short: str, make_folds, args, *, note: str 
         pngs.append(png)
     sp = preds[preds["model"] == "spepred"]
     shape = within_curve_rmse(sp)
+    agree = replicate_agreement(rows, preds) if replicates else None
+    if agree:
+        agree["anchor_mae"] = replicate_agreement(rows, preds, "anchor")["model_mae"]
     lines = [
         header(name),
         f"{title}. {len(folds)} folds, {int(summary['n'].iloc[0])} test rows, model trained with "
@@ -112,6 +123,7 @@ def run_split(name: str, title: str, short: str, make_folds, args, *, note: str 
         format_table(summary),
         "",
         f"within-curve RMSE of spepred (held-out curves with >= 3 temperatures, per-curve offset removed): {shape:.3f} log10(S/cm)",
+        *(_replicate_lines(agree) if agree else []),
         "",
         "MAE per fold (log10 S/cm)",
         format_table(per_fold),
@@ -124,6 +136,8 @@ def run_split(name: str, title: str, short: str, make_folds, args, *, note: str 
         for m in ("mae", "rmse", "r2", "spearman", "within_1_order", "coverage_90"):
             metrics[f"{key}.{m}"] = rec[m]
     metrics["spepred.within_curve_rmse"] = shape
+    if agree:
+        metrics["replicates.mae"], metrics["replicates.spepred_mae"] = agree["replicate_mae"], agree["model_mae"]
     finish(
         name,
         "\n".join(lines),
@@ -133,3 +147,12 @@ def run_split(name: str, title: str, short: str, make_folds, args, *, note: str 
         files=[csv, *pngs],
     )
 
+
+def _replicate_lines(agree: dict) -> list[str]:
+    return [
+        "",
+        f"replicates: {int(agree['rows'])} test rows ({int(agree['curves'])} curves, {int(agree['polymers'])} polymers) have "
+        "another curve of the same polymer, salt, molality (log10 bin 0.05) and temperature (1 °C);",
+        f"  predicting each from the mean of its replicates: MAE {agree['replicate_mae']:.3f}; on the same rows spepred "
+        f"MAE {agree['model_mae']:.3f}, anchor recipe MAE {agree['anchor_mae']:.3f} log10(S/cm)",
+    ]

@@ -7,7 +7,14 @@ import pandas as pd
 
 from spepred.data.schema import require_valid
 from spepred.models.anchor import ANCHOR_BITS, anchor_features
-from spepred.models.evaluation import curve_folds, fold_mae, run_models, summarize, within_curve_rmse
+from spepred.models.evaluation import (
+    curve_folds,
+    fold_mae,
+    replicate_agreement,
+    run_models,
+    summarize,
+    within_curve_rmse,
+)
 from tests.conftest import TINY
 
 
@@ -67,3 +74,24 @@ def test_within_curve_rmse_ignores_offsets_but_not_shapes():
     assert within_curve_rmse(frame.assign(y_pred=frame["y_true"] + np.repeat([3.0, -2.0], 4))) == 0.0
     flat = within_curve_rmse(frame.assign(y_pred=0.0))
     assert np.isclose(flat, np.sqrt(np.mean(np.array([1.5, 0.5, 0.5, 1.5]) ** 2)))
+
+
+def test_replicate_agreement_compares_other_curves_of_the_same_formulation():
+    rows = pd.DataFrame(
+        {
+            "record_id": list("abcdefg"),
+            "group": ["P1"] * 6 + ["P2"],
+            "salt": ["LiTFSI"] * 7,
+            "curve_id": ["c1", "c1", "c2", "c2", "c3", "c4", "c5"],
+            "temperature_C": [25.0, 60.0, 25.2, 60.0, 25.0, 25.0, 25.0],
+            # c3 is the same polymer and salt at another molality: not a replicate
+            "salt_molality_mol_kg": [1.0, 1.0, 1.02, 1.02, 2.0, np.nan, 1.0],
+            "log10_sigma_S_cm": [-5.0, -4.0, -6.0, -4.5, -3.0, -7.0, -5.0],
+        }
+    )
+    preds = pd.DataFrame({"model": "spepred", "record_id": rows["record_id"], "y_pred": -5.5})
+    floor = replicate_agreement(rows, preds)
+    # replicate pairs: (a, c) at 25 °C and (b, d) at 60 °C; |Δ| = 1.0 and 0.5
+    assert floor["rows"] == 4 and floor["curves"] == 2 and floor["polymers"] == 1
+    assert np.isclose(floor["replicate_mae"], (1.0 + 1.0 + 0.5 + 0.5) / 4)
+    assert np.isclose(floor["model_mae"], (0.5 + 0.5 + 1.5 + 1.0) / 4)

@@ -218,6 +218,40 @@ def within_curve_rmse(preds: pd.DataFrame) -> float:
     return float(np.sqrt(np.mean(centred[keep] ** 2)))
 
 
+def replicate_agreement(rows: pd.DataFrame, preds: pd.DataFrame, model: str = "spepred") -> dict[str, float]:
+    """How well the data agrees with itself: a yardstick for curve-grouped errors.
+
+    A *replicate* is a measurement at the same polymer (``group``), salt, molality (within
+    a bin 0.05 wide in log10, about ±6 %) and temperature (rounded to 1 °C) on a different
+    σ(T) curve — the same formulation measured again, usually by another laboratory.
+    For every test row that has replicates, the "replicate mean" predictor is the mean of
+    the other curves' values there (it knows the answer up to the laboratory). Returns the
+    number of such rows, curves and polymers, the replicate-mean MAE and the MAE of
+    ``model`` on the same rows. Not a strict floor: a model may do better where the
+    molecular weight (which this ignores) tells laboratories apart.
+    """
+    y = SIGMA
+    frame = rows[["record_id", "group", "salt", "curve_id", "temperature_C", "salt_molality_mol_kg", y]].copy()
+    frame["t_bin"] = frame["temperature_C"].round(0)
+    frame["m_bin"] = np.round(np.log10(frame["salt_molality_mol_kg"].fillna(0.0) + 1e-3) / 0.05)
+    keys = ["group", "salt", "m_bin", "t_bin"]
+    per_curve = frame.groupby([*keys, "curve_id"], dropna=False)[y].mean().rename("curve_y").reset_index()
+    total = per_curve.groupby(keys, dropna=False)["curve_y"].agg(["sum", "size"])
+    per_curve = per_curve.join(total, on=keys)
+    per_curve = per_curve[per_curve["size"] > 1]
+    per_curve["other_y"] = (per_curve["sum"] - per_curve["curve_y"]) / (per_curve["size"] - 1)
+    hit = frame.merge(per_curve[[*keys, "curve_id", "other_y"]], on=[*keys, "curve_id"])
+    pred = preds[preds["model"] == model].set_index("record_id")["y_pred"]
+    hit = hit[hit["record_id"].isin(pred.index)]
+    return {
+        "rows": float(len(hit)),
+        "curves": float(hit["curve_id"].nunique()),
+        "polymers": float(hit["group"].nunique()),
+        "replicate_mae": float((hit["other_y"] - hit[y]).abs().mean()) if len(hit) else float("nan"),
+        "model_mae": float((hit["record_id"].map(pred) - hit[y]).abs().mean()) if len(hit) else float("nan"),
+    }
+
+
 def format_table(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
     """A plain-text table (what the benchmark scripts print)."""
     cols = list(frame.columns)
