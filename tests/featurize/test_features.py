@@ -74,6 +74,24 @@ def test_pinned_reference_formulation_hea_petea_litfsi_25c():
     assert list(fp[fp > 0].index[:3]) == ["matrix.morgan_r2_0001", "matrix.morgan_r2_0013", "matrix.morgan_r2_0037"]
 
 
+def test_li_per_coordinating_site_follows_molality_and_chemistry():
+    peo = _features(monomer_smiles="[*]CCO[*]", crosslinker="none", salt_molality_mol_kg=1.0)
+    # 1 mol/kg of PEO (44.05 g/mol per unit, one ether O, three heavy atoms)
+    assert peo["coordination.li_per_coordinating_site"] == pytest.approx(0.04405, abs=1e-4)
+    assert peo["coordination.li_per_heavy_atom"] == pytest.approx(0.04405 / 3, abs=1e-4)
+    double = _features(monomer_smiles="[*]CCO[*]", crosslinker="none", salt_molality_mol_kg=2.0)
+    assert double["coordination.li_per_coordinating_site"] == pytest.approx(0.0881, abs=1e-4)
+    pe = _features(monomer_smiles="[*]CC[*]", crosslinker="none", salt_molality_mol_kg=1.0)
+    assert math.isnan(pe["coordination.li_per_coordinating_site"])  # nothing to coordinate Li+
+    assert pe["coordination.li_per_heavy_atom"] == pytest.approx(0.028054 / 2, abs=1e-4)
+    assert math.isnan(_features()["coordination.li_per_heavy_atom"])  # no molality: missing
+    without = FormulationFeaturizer(FeaturizerConfig(blocks=("matrix", "conditions", "coordination")))
+    normalized, _ = featurize(pd.DataFrame([{**REFERENCE, "salt_molality_mol_kg": 1.0}]))
+    x = without.transform(normalized).frame().iloc[0]  # transport absent: sites unknown, no error
+    assert math.isnan(x["coordination.li_per_coordinating_site"])
+    assert x["coordination.li_per_heavy_atom"] == pytest.approx(116.116 / 1000 / 8, abs=1e-4)
+
+
 @pytest.mark.parametrize(
     ("column", "value", "block"),
     [
@@ -83,6 +101,7 @@ def test_pinned_reference_formulation_hea_petea_litfsi_25c():
         ("crosslinker", "PEGDA", "crosslinker."),
         ("plasticized", True, "conditions.plasticized"),
         ("salt_molality_mol_kg", 1.5, "conditions.salt_molality_mol_kg"),
+        ("salt_molality_mol_kg", 1.5, "coordination.li_per_coordinating_site"),
         ("crosslink_type", "organic_inorganic_hybrid", "crosslinker.type_"),
         ("monomer_smiles", "C=CC(=O)OCCOC", "matrix."),
     ],

@@ -283,6 +283,43 @@ class ConditionsBlock:
             ).astype(np.float32)
 
 
+class CoordinationBlock:
+    """Salt per Li+-coordinating site, per row: how crowded the solvating groups are.
+
+    Derived from the molality and the matrix: Li+ per repeat unit = molality × repeat-unit
+    mass / 1000, divided by the coordinating groups of the unit (ether O, carbonyl,
+    nitrile, hydroxyl, amine, sulfonyl; NaN when it has none) and by its heavy atoms
+    (a concentration that does not depend on which groups count). NaN without a molality.
+    Kept because it helped on both grouped splits (``benchmarks/sigma_ablation.py``).
+    """
+
+    name = "coordination"
+    feature_names = ["coordination.li_per_coordinating_site", "coordination.li_per_heavy_atom"]
+    SITES = ("ether_O", "carbonyl", "nitrile", "hydroxyl", "amine", "sulfonyl")
+    needs = (
+        "matrix.mw_g_mol",
+        "matrix.heavy_atoms",
+        *(f"transport.{g}_per_unit" for g in SITES),
+    )
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def __len__(self) -> int:
+        return len(self.feature_names)
+
+    def compute_rows(self, table, column) -> np.ndarray:
+        """``column(name)``: the float64 values of an already computed feature (NaN column
+        when its block is not in the layout)."""
+        molality = np.asarray(table["salt_molality_mol_kg"], dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            li_per_unit = molality * column("matrix.mw_g_mol") / 1000.0
+            sites = sum(column(f"transport.{g}_per_unit") for g in self.SITES)
+            per_site = np.where(sites > 0, li_per_unit / sites, np.nan)
+            per_heavy = li_per_unit / column("matrix.heavy_atoms")
+            return np.column_stack([per_site, per_heavy]).astype(np.float32)
+
+
 #: Block constructors by short key, in the order features are laid out.
 BLOCKS = {
     "matrix": MatrixBlock,
@@ -291,4 +328,5 @@ BLOCKS = {
     "filler": FillerBlock,
     "salt": SaltBlock,
     "conditions": ConditionsBlock,
+    "coordination": CoordinationBlock,
 }

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from spepred.errors import ConfigError, RowError, SpepredError
-from spepred.featurize.blocks import BLOCKS, ConditionsBlock, KeyedBlock
+from spepred.featurize.blocks import BLOCKS, ConditionsBlock, CoordinationBlock, KeyedBlock
 
 log = logging.getLogger(__name__)
 
 FEATURIZER_VERSION = "1"
 _GATHER_CHUNK = 1 << 17
 _KEY_SEP = "\x1f"  # unit separator: never in SMILES or chemical names
-DEFAULT_BLOCKS = ("matrix", "transport", "crosslinker", "filler", "salt", "conditions")
+DEFAULT_BLOCKS = ("matrix", "transport", "crosslinker", "filler", "salt", "conditions", "coordination")
 
 
 def as_text_array(values) -> np.ndarray:
@@ -125,6 +125,16 @@ class FormulationFeaturizer:
     def block_slice(self, name: str) -> slice:
         return self._slices[name]
 
+    def _column_of(self, X: np.ndarray) -> Callable[[str], np.ndarray]:
+        index = {n: i for i, n in enumerate(self.feature_names)}
+
+        def column(name: str) -> np.ndarray:
+            if name not in index:
+                return np.full(len(X), np.nan)
+            return X[:, index[name]].astype(np.float64)
+
+        return column
+
     def transform(
         self,
         table,
@@ -206,5 +216,8 @@ class FormulationFeaturizer:
         for block in self.blocks:
             if isinstance(block, ConditionsBlock):
                 X[:, self._slices[block.name]] = block.compute_rows(table)
+        for block in self.blocks:  # derived from the blocks above, so last
+            if isinstance(block, CoordinationBlock):
+                X[:, self._slices[block.name]] = block.compute_rows(table, self._column_of(X))
         X[~ok] = np.nan
         return FeatureResult(features=X, feature_names=self.feature_names, ok=ok, errors=errors)

@@ -11,6 +11,7 @@ _BLOCK = {
     "filler": "filler",
     "salt": "salt",
     "conditions": "",
+    "coordination": "",
     "orbital": "xTB",
     "aux": "auxiliary model",
 }
@@ -21,6 +22,8 @@ _SPECIAL = {
     "conditions.log10_mw_g_mol": "log10 polymer Mw (g/mol)",
     "conditions.plasticized": "plasticizer / liquid electrolyte present",
     "conditions.filler_wt_pct": "filler loading (wt%)",
+    "coordination.li_per_coordinating_site": "Li+ per coordinating group (ether O, carbonyl, ...) of the matrix",
+    "coordination.li_per_heavy_atom": "Li+ per heavy atom of the matrix",
     "transport.coordinating_sites_per_heavy_atom": "Li+-coordinating sites per heavy atom (matrix)",
     "crosslinker.functionality_total": "crosslinker functionality (total reactive groups)",
     "crosslinker.mw_per_reactive_group_g_mol": "crosslinker mass between reactive groups (g/mol)",
