@@ -4,8 +4,10 @@ Every variant is spepred's σ model (default features and hyperparameters) with 
 change, trained on the same folds as bradford_split.py and formulation_split.py (point
 predictions only):
 
-* ``Li per coordinating site``: molality x repeat-unit mass / coordinating groups per unit
-  (mol Li+ per mol of ether O, carbonyl, nitrile, ...) and per heavy atom;
+* ``without Li per coordinating site``: the default minus its ``coordination`` block
+  (molality x repeat-unit mass / coordinating groups per unit, i.e. mol Li+ per mol of
+  ether O, carbonyl, nitrile, ..., and per heavy atom), which was adopted after this
+  benchmark showed it helping on both splits;
 * ``+ HTP-MD simulated σ``: an XGBoost model of the MD conductivity of ~6,000 polymers
   (Xie et al. 2022), trained on matrix features only, stacked as one feature;
 * ``+ HTP-MD σ, Li+ and polymer diffusivities, t+``: the same for four MD properties;
@@ -23,8 +25,7 @@ predictions only):
   2022: dielectric constant, self-diffusion, thermal expansion, density, heat capacity,
   bulk modulus), each learned from matrix features and stacked as a feature;
 * ``average with ExtraTrees``: the default blended 50/50 with a scikit-learn
-  ExtraTreesRegressor on the same features (and once more with the Li-per-site features:
-  the two small gains together).
+  ExtraTreesRegressor on the same features.
 
 Each variant runs on the published polymer split and on the 10-fold split by σ(T) curve.
 
@@ -45,9 +46,6 @@ from spepred.models.config import MONOTONE, TARGETS, TrainConfig
 from spepred.models.evaluation import curve_folds, format_table, published_folds
 from spepred.models.metrics import regression_metrics
 from spepred.models.train import _xgb_params
-
-COORDINATING = ("ether_O", "carbonyl", "nitrile", "hydroxyl", "amine", "sulfonyl")
-
 
 def _stack(train_X: np.ndarray, targets: dict[str, np.ndarray], rows_X, names, n_jobs, prefix) -> tuple[np.ndarray, list[str]]:
     """Predictions of auxiliary models trained on simulated polymers (matrix features only)."""
@@ -93,16 +91,6 @@ def radonpy_stack(table, rows_X, names, featurizer, n_jobs) -> tuple[np.ndarray,
             v = np.log10(np.where(v > 0, v, np.nan))
         targets[prop] = v
     return _stack(featurizer.transform(r).features, targets, rows_X, names, n_jobs, "radonpy")
-
-
-def li_ratios(X, names) -> tuple[np.ndarray, list[str]]:
-    col = {n: X[:, i].astype(np.float64) for i, n in enumerate(names)}
-    sites = sum(col[f"transport.{g}_per_unit"] for g in COORDINATING)
-    li_per_unit = col["conditions.salt_molality_mol_kg"] * col["matrix.mw_g_mol"] / 1000.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_site = np.where(sites > 0, li_per_unit / sites, np.nan)
-        per_heavy = li_per_unit / col["matrix.heavy_atoms"]
-    return np.column_stack([per_site, per_heavy]), ["derived.li_per_coordinating_site", "derived.li_per_heavy_atom"]
 
 
 def vtf_fit_predict(X, names, y, temp_C, train, test, params, n_rounds, T0):
@@ -200,10 +188,10 @@ def main() -> None:
 
         return fit_predict
 
-    ratio_X, ratio_names = li_ratios(X, names)
+    no_sites = [i for i, n in enumerate(names) if not n.startswith("coordination.")]
     variants: list[tuple[str, object]] = [
         ("default", xgb_variant(X, names)),
-        ("Li per coordinating site", xgb_variant(np.hstack([X, ratio_X]), names + ratio_names)),
+        ("without Li per coordinating site", xgb_variant(X[:, no_sites], [names[i] for i in no_sites])),
     ]
     try:
         h1, n1 = htpmd_stack(table, X, names, featurizer, args.n_jobs, all_targets=False)
@@ -233,7 +221,6 @@ def main() -> None:
             lambda tr, te: vtf_fit_predict(X, names, y, temp_C, tr, te, base_params, base_rounds, 150.0),
         ),
         ("average with ExtraTrees", blend_extratrees(X, names)),
-        ("Li per site + average with ExtraTrees", blend_extratrees(np.hstack([X, ratio_X]), names + ratio_names)),
         ("no monotone constraint in T", xgb_variant(X, names, {"monotone_constraints": "()"})),
         ("weights 1/sqrt(rows per polymer)", xgb_variant(X, names, w=1.0 / np.sqrt(counts[inv]))),
         ("absolute-error objective", xgb_variant(X, names, {"objective": "reg:absoluteerror"})),
