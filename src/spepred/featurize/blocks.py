@@ -237,7 +237,20 @@ class SaltBlock(KeyedBlock):
         return np.array([*D.anion_descriptors(comp.smiles), 0.0], dtype=np.float32)
 
 
-class ConditionsBlock:
+class RowBlock:
+    """Base class: a block computed per row (vectorized), not per distinct key."""
+
+    name: str = ""
+    feature_names: list[str] = []
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def __len__(self) -> int:
+        return len(self.feature_names)
+
+
+class ConditionsBlock(RowBlock):
     """Row-level conditions: temperature, 1000/T, molality, log10 Mw, plasticizer, loading."""
 
     name = "conditions"
@@ -249,12 +262,6 @@ class ConditionsBlock:
         "conditions.plasticized",
         "conditions.filler_wt_pct",
     ]
-
-    def __init__(self, config) -> None:
-        self.config = config
-
-    def __len__(self) -> int:
-        return len(self.feature_names)
 
     def compute_rows(self, table) -> np.ndarray:
         """``table``: a DataFrame or a mapping of column name -> array."""
@@ -283,7 +290,7 @@ class ConditionsBlock:
             ).astype(np.float32)
 
 
-class CoordinationBlock:
+class CoordinationBlock(RowBlock):
     """Salt per Li+-coordinating site, per row: how crowded the solvating groups are.
 
     Derived from the molality and the matrix: Li+ per repeat unit = molality × repeat-unit
@@ -296,17 +303,6 @@ class CoordinationBlock:
     name = "coordination"
     feature_names = ["coordination.li_per_coordinating_site", "coordination.li_per_heavy_atom"]
     SITES = ("ether_O", "carbonyl", "nitrile", "hydroxyl", "amine", "sulfonyl")
-    needs = (
-        "matrix.mw_g_mol",
-        "matrix.heavy_atoms",
-        *(f"transport.{g}_per_unit" for g in SITES),
-    )
-
-    def __init__(self, config) -> None:
-        self.config = config
-
-    def __len__(self) -> int:
-        return len(self.feature_names)
 
     def compute_rows(self, table, column) -> np.ndarray:
         """``column(name)``: the float64 values of an already computed feature (NaN column
