@@ -21,7 +21,6 @@ Run: SPEPRED_DATA_MIRROR=../shared/data python benchmarks/sigma_mpnn.py [--epoch
 
 from __future__ import annotations
 
-import math
 import shutil
 import sys
 import tempfile
@@ -35,29 +34,28 @@ T_REF_K = 333.15  # centre of the 1000/T axis (60 °C), so a is log10 σ there
 
 
 def _inputs(rows: pd.DataFrame, raw: pd.DataFrame, lengthen: bool = True):
-    """Polymer and salt SMILES, log10 Mw, molality, 1000/T and log10 σ of every Bradford row."""
+    """Polymer and salt SMILES, log10 Mw, molality, 1000/T and log10 σ of every Bradford
+    row, filled as the anchor recipe fills them (:mod:`spepred.models.anchor`)."""
     from rdkit import Chem
 
     from spepred.chem import descriptors as D
+    from spepred.chem.mol import parse_smiles
+    from spepred.models.anchor import ANCHOR_MIN_HEAVY, ANCHOR_MW_FILL_G_MOL, SINGLE_ION_SALT
     from spepred.models.evaluation import upstream_smiles
 
-    up = upstream_smiles(rows, raw)
-    is_b = np.array([u is not None for u in up])
-    idx = rows.loc[is_b, "record_id"].str.split(":").str[1].astype(int).to_numpy()
-    r = raw.iloc[idx].reset_index(drop=True)
+    is_b = pd.notna(upstream_smiles(rows, raw))
+    r = raw.iloc[rows.loc[is_b, "record_id"].str.split(":").str[1].astype(int)].reset_index(drop=True)
     graph = {}
     for s in r["smiles"].unique():
-        mol = Chem.MolFromSmiles(s.replace("[Cu]", "[*]").replace("[Au]", "[*]"))
-        if lengthen:
-            mol = D.oligomer(mol, max(math.ceil(30 / max(mol.GetNumHeavyAtoms(), 1)), 1))
-        graph[s] = Chem.MolToSmiles(mol)
+        unit = s.replace("[Cu]", "[*]").replace("[Au]", "[*]")
+        graph[s] = Chem.MolToSmiles(D.long_chain(unit, ANCHOR_MIN_HEAVY) if lengthen else parse_smiles(unit))
     return pd.DataFrame(
         {
             "row": np.flatnonzero(is_b),
             "curve_id": rows["curve_id"].to_numpy()[is_b],
             "poly": r["smiles"].map(graph).to_numpy(),
-            "salt": r["salt smiles"].fillna("[Li+]").to_numpy(),
-            "log_mw": np.log10(r["mw"].fillna(65000).to_numpy(float)),
+            "salt": r["salt smiles"].fillna(SINGLE_ION_SALT).to_numpy(),
+            "log_mw": np.log10(r["mw"].fillna(ANCHOR_MW_FILL_G_MOL).to_numpy(float)),
             "molality": r["molality"].fillna(0).to_numpy(float),
             "inv_t": 1000.0 / (r["temperature"].to_numpy(float) + 273.15),
             "y": r["conductivity"].to_numpy(float),
@@ -95,7 +93,7 @@ class Curves:
         return data.MulticomponentDataset(sets)
 
 
-def _model(args, width: int, y_mean: float, y_sd: float):
+def _model(args, y_mean: float, y_sd: float):
     import torch
     from chemprop import models, nn
 
@@ -156,7 +154,7 @@ def _fit_predict(args, train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFram
     cm, cs = comp.mean(0), comp.std(0) + 1e-6
     ym, ys = float(train["y"].mean()), float(train["y"].std())
     dtr, dva, dte = ctr.dataset(cm, cs, ym, ys), cva.dataset(cm, cs, ym, ys), cte.dataset(cm, cs)
-    model = _model(args, width, ym, ys)
+    model = _model(args, ym, ys)
     tl = data.build_dataloader(dtr, batch_size=args.batch_size, seed=args.seed, num_workers=0)
     vl = data.build_dataloader(dva, batch_size=256, shuffle=False, num_workers=0)
     te = data.build_dataloader(dte, batch_size=256, shuffle=False, num_workers=0)

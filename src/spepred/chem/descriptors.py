@@ -299,18 +299,20 @@ def max_tanimoto(smiles: str, pool: list, bits: int = FP_BITS) -> float:
     return float(max(DataStructs.BulkTanimotoSimilarity(morgan_bits(smiles, 2, bits), pool)))
 
 
-@lru_cache(maxsize=65536)
-def long_chain_bits(smiles: str, min_heavy: int = 30, radius: int = 3, size: int = 128) -> np.ndarray:
-    """Morgan bit vector of a repeat unit lengthened to at least ``min_heavy`` heavy atoms.
-
-    The polymer representation of Bradford et al.'s XGBoost baseline: enough head-to-tail
-    units that the chain holds ``min_heavy`` heavy atoms, ends capped with carbon. Molecules
-    without two ends (salts, monomers) are fingerprinted as they are.
-    """
+def long_chain(smiles: str, min_heavy: int = 30) -> Chem.Mol:
+    """A repeat unit lengthened to at least ``min_heavy`` heavy atoms: the polymer of
+    Bradford et al.'s recipe (enough head-to-tail units, ends capped with carbon). Molecules
+    without two ends (salts, monomers) come back as they are."""
     mol = _mol(smiles)
     if n_attachment_points(mol) == 2:
-        unit_heavy = max(_heavy(mol), 1)
-        mol = oligomer(mol, max(math.ceil(min_heavy / unit_heavy), 1))
+        mol = oligomer(mol, max(math.ceil(min_heavy / max(_heavy(mol), 1)), 1))
+    return mol
+
+
+@lru_cache(maxsize=65536)
+def long_chain_bits(smiles: str, min_heavy: int = 30, radius: int = 3, size: int = 128) -> np.ndarray:
+    """Morgan bit vector of :func:`long_chain` (the anchor recipe's polymer and salt bits)."""
+    mol = long_chain(smiles, min_heavy)
     arr = np.asarray(_generator(radius, size).GetFingerprintAsNumPy(mol), dtype=np.float32)
     arr.setflags(write=False)
     return arr
