@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import re
 import sys
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "src"))
 from save_source import source_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +34,7 @@ LIT = ROOT / "data" / "raw" / "literature"
 
 #: label column -> factors from a number as printed in a paper to the column's unit
 LABELS: dict[str, tuple[float, ...]] = {
-    "sigma_S_cm": (1.0, 1e-3, 1e-6, 1e-4, 1e-5, 1e-2, 1e-7, 1e-8),  # mantissa handled apart
+    "sigma_S_cm": (1.0, 1e-3, 1e-6),  # S/cm, mS/cm, µS/cm; a × 10^b is read as one number
     "esw_V": (1.0,),
     "strength_MPa": (1.0, 1e-3, 1e3),
     "modulus_MPa": (1.0, 1e-3, 1e3),
@@ -143,6 +147,39 @@ def check_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     return rows, problems
 
 
+def _with_additions() -> None:
+    """Resolve names through the dictionary plus the curators' ``chemicals_*.csv`` additions
+    (merged into ``data/raw/review/chemicals.csv`` when the corpus lands)."""
+    import spepred.chem.dictionary as dictionary
+    import spepred.chem.resolve as resolve
+
+    base = (ROOT / "data" / "raw" / "review" / "chemicals.csv").read_text(encoding="utf-8")
+    header = base.splitlines()[0].split(",")
+    extra = []
+    for path in sorted(LIT.glob("chemicals_*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                extra.append({k: row.get(k, "") or "" for k in header})
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header)
+    writer.writerows(extra)
+    combined = dictionary.ChemicalDictionary.from_csv_text(base.rstrip("\n") + "\n" + buf.getvalue())
+    dictionary.load_dictionary = resolve.load_dictionary = lambda: combined  # type: ignore[assignment]
+    for fn in (resolve.resolve_salt, resolve.resolve_crosslinkers, resolve.resolve_fillers):
+        getattr(fn, "cache_clear", lambda: None)()
+
+
+def table_problems(path: Path) -> list[str]:
+    from spepred.data.literature import literature_problems
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    from spepred.data.literature import LITERATURE_COLUMNS
+
+    if tuple(frame.columns) != LITERATURE_COLUMNS:
+        return [f"columns differ from COLUMNS.md: {sorted(set(frame.columns) ^ set(LITERATURE_COLUMNS))} (or order)"]
+    return literature_problems(frame)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path)
@@ -155,8 +192,16 @@ def main(argv: list[str] | None = None) -> int:
              "curated from (kept outside the repository).", "",
              "| file | rows | quotes found in text | text not cached | problems |", "|---|---|---|---|---|"]
     all_problems: list[str] = []
+    try:
+        _with_additions()
+    except Exception as err:  # a broken additions file must not hide the quote check
+        all_problems.append(f"chemicals_*.csv: {err}")
     for f in files:
         rows, problems = check_rows(f)
+        try:
+            problems += table_problems(f)
+        except Exception as err:
+            problems.append(f"table check failed: {err}")
         ok = sum(r.get("_text") == "ok" for r in rows)
         nc = sum(r.get("_text") == "not cached" for r in rows)
         lines.append(f"| {f.name} | {len(rows)} | {ok} | {nc} | {len(problems)} |")

@@ -1,0 +1,115 @@
+"""The literature corpus (``data/raw/literature/``): its own invariants, and the checks that
+keep them."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pandas as pd
+import pytest
+
+from spepred.data.literature import (
+    LITERATURE_COLUMNS,
+    LITERATURE_DIR,
+    literature_problems,
+    paper_key,
+    read_literature,
+    regime,
+)
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "curation"))
+import check_quotes  # noqa: E402
+
+
+def _row(**cells: str) -> dict[str, str]:
+    row = dict.fromkeys(LITERATURE_COLUMNS, "")
+    row.update(
+        record_id="lit-t-001", url="https://example.org/p", title="t", system="s",
+        is_control="false", crosslink_class="chemical", crosslink_type="small_molecule",
+        application="gpe", matrix="HEA", crosslinkers="PETEA", salt="LiTFSI",
+        liquids="EC;DEC", plasticized="true", sigma_S_cm="1.2e-3", sigma_T_C="25",
+        sigma_T_basis="stated", esw_V="4.6", quote="1.2 mS cm-1 at 25 °C [...] 4.6 V",
+    )
+    row.update(cells)
+    return row
+
+
+def test_columns_md_documents_exactly_the_declared_columns():
+    text = (LITERATURE_DIR / "COLUMNS.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `([a-z_A-Z0-9]+)` \|", text, flags=re.M)
+    assert tuple(documented) == LITERATURE_COLUMNS
+
+
+def test_the_corpus_holds_its_invariants():
+    table = read_literature()
+    assert literature_problems(table) == []
+    assert table["record_id"].is_unique
+
+
+def test_a_good_row_passes_and_bad_rows_are_each_named():
+    good = _row()
+    bad = [
+        _row(record_id="b1", sigma_S_cm="12"),                       # S/cm out of range
+        _row(record_id="b2", crosslinkers="PETA"),                   # unknown name
+        _row(record_id="b3", liquids="", plasticized="true"),        # flag without liquid
+        _row(record_id="b4", bounds="sigma>"),                       # not a label column
+        _row(record_id="b5", matrix="C1CC"),                         # unparsable SMILES
+        _row(record_id="b6", application="gel"),                     # vocabulary
+        _row(record_id="b7", sigma_T_C="", sigma_T_basis="stated"),  # no temperature
+        _row(record_id="b8", liquids="LiTFSI"),                      # a salt is no liquid
+    ]
+    assert literature_problems(pd.DataFrame([good])) == []
+    problems = literature_problems(pd.DataFrame([good, *bad]))
+    for rid in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"):
+        assert any(p.startswith(f"{rid}:") for p in problems), (rid, problems)
+    assert "did you mean 'PETEA'" in " ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({}, "gel"),
+        ({"fillers": "LLZTO", "filler_wt_pct": "10"}, "composite"),
+        ({"liquids": "", "plasticized": "false"}, "dry_network"),
+        ({"liquids": "", "plasticized": "false", "crosslinkers": "", "crosslink_class": "none"}, "dry_linear"),
+    ],
+)
+def test_regime_comes_from_the_components(cells, expected):
+    assert regime(_row(**cells)) == expected
+
+
+def test_papers_are_keyed_by_doi_then_url():
+    assert paper_key(_row(doi="10.1/ABC")) == "doi:10.1/abc"
+    assert paper_key(_row()) == "url:https://example.org/p"
+
+
+@pytest.mark.parametrize(
+    ("col", "value", "quote", "found"),
+    [
+        ("sigma_S_cm", 1.46e-3, "conductivity (1.46 × 10−3 S cm−1)", True),
+        ("sigma_S_cm", 3.8e-4, "0.38mScm−1 at 293K", True),
+        ("sigma_S_cm", 3.8e-5, "0.38mScm−1 at 293K", False),
+        ("sigma_T_C", 20.0, "0.38mScm−1 at 293K", True),
+        ("strength_MPa", 0.35, "a tensile strength of 350 kPa", True),
+        ("ea_eV", 0.3, "activation energy of 28.9 kJ mol-1", True),
+        ("esw_V", 4.6, "stable up to 4.7 V", False),
+    ],
+)
+def test_label_numbers_are_looked_for_in_the_quote(col, value, quote, found):
+    assert check_quotes.value_in_quote(col, value, check_quotes.numbers(quote)) is found
+
+
+def test_quote_fragments_are_looked_for_in_the_saved_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPEPRED_CURATION_CACHE", str(tmp_path))
+    url = "https://example.org/abstract"
+    check_quotes.source_path(url).write_text("The GPE shows 1.2 mS\u2009cm\u22121 at 25 °C.\nIt is stable to 4.6 V.")
+    part = tmp_path / "part_t.csv"
+    pd.DataFrame([
+        _row(url=url, quote="shows 1.2 mS cm-1 at 25 °C [...] stable to 4.6 V"),
+        _row(record_id="lit-t-002", url=url, quote="shows 1.2 mS cm-1 at 25 °C [...] stable to 4.9 V", esw_V="4.9"),
+    ]).to_csv(part, index=False)
+    _, problems = check_quotes.check_rows(part)
+    assert problems == ["lit-t-002: quote fragment not in the saved text of "
+                        f"{url}: 'stable to 4.9 V'"]
