@@ -28,7 +28,10 @@ def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
 def _cmd_data_build(args: argparse.Namespace) -> int:
     from spepred import api
 
-    _, card = api.build_data(output=args.output, download=not args.offline)
+    kwargs = {}
+    if args.sources:
+        kwargs["sources"] = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    _, card = api.build_data(output=args.output, download=not args.offline, **kwargs)
     print(card.render())
     print(f"\nwrote {args.output}")
     return 0
@@ -443,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline",
         action="store_true",
         help="never download; use only $SPEPRED_DATA_MIRROR and the cache",
+    )
+    build.add_argument(
+        "--sources",
+        default=None,
+        help="comma-separated sources to build from (default: the training defaults, "
+        "pei2025_review,bradford2023,htpmd2022,radonpy_pi1070; also hatakeyama2022)",
     )
     build.set_defaults(func=_cmd_data_build)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from spepred.data import converters
+from spepred.data.hatakeyama import convert_hatakeyama
+from spepred.data.regimes import REGIMES, crosslinked, regime
 from spepred.data.schema import AUX_LABELS, COLUMNS, LABELS, require_valid
 from spepred.data.sources import SOURCES, DataSourceError, fetch
 from spepred.errors import ChecksumError
@@ -24,7 +26,10 @@ _CONVERTERS = {
     "bradford2023": converters.convert_bradford,
     "htpmd2022": converters.convert_htpmd,
     "radonpy_pi1070": converters.convert_radonpy,
+    "hatakeyama2022": convert_hatakeyama,
 }
+#: Every source ``data build --sources`` can take (the lookup tables are read by converters).
+BUILDABLE_SOURCES = (converters.REVIEW_SOURCE, *_CONVERTERS)
 
 
 @dataclass
@@ -38,6 +43,8 @@ class DataCard:
     missing_sources: dict[str, str]
     notes: list[str] = field(default_factory=list)
     data_hash: str = ""
+    #: source -> regime -> label -> count ("rows" and "crosslinked" too)
+    labels_per_regime: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +55,7 @@ class DataCard:
             "missing_sources": self.missing_sources,
             "notes": self.notes,
             "data_hash": self.data_hash,
+            "labels_per_regime": self.labels_per_regime,
         }
 
     def render(self) -> str:
@@ -64,6 +72,8 @@ class DataCard:
         total = sum(self.rows_per_source.values())
         lines.append(f"{'total':<18}{total:>8}")
         lines.append("")
+        lines += self.render_regimes()
+        lines.append("")
         lines.append("value ranges:")
         for col, (lo, hi) in self.ranges.items():
             lines.append(f"  {col:<24} {lo:>10.4g} .. {hi:<10.4g}")
@@ -77,6 +87,44 @@ class DataCard:
             lines.append(f"note: {note}")
         lines.append(f"data hash: {self.data_hash}")
         return "\n".join(lines)
+
+
+    def render_regimes(self) -> list[str]:
+        """Labels per source and regime (dry linear, dry network, gel, composite), and how
+        many of the rows are crosslinked."""
+        if not self.labels_per_regime:
+            return []
+        cols = ("rows", "crosslinked", *LABELS)
+        lines = ["labels per regime:", f"{'source':<18}{'regime':<13}" + "".join(f"{c:>18}" for c in cols)]
+        totals: dict[str, dict[str, int]] = {}
+        for src, per in self.labels_per_regime.items():
+            for reg, counts in per.items():
+                lines.append(f"{src:<18}{reg:<13}" + "".join(f"{counts.get(c, 0):>18}" for c in cols))
+                tot = totals.setdefault(reg, {})
+                for c in cols:
+                    tot[c] = tot.get(c, 0) + counts.get(c, 0)
+        for reg in REGIMES:
+            if reg in totals:
+                lines.append(f"{'all sources':<18}{reg:<13}" + "".join(f"{totals[reg].get(c, 0):>18}" for c in cols))
+        return lines
+
+
+def regime_counts(table: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Rows, crosslinked rows and labels per source and regime."""
+    reg, xl = regime(table), crosslinked(table)
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for src in table["source"].unique():
+        in_src = table["source"] == src
+        per: dict[str, dict[str, int]] = {}
+        for name in REGIMES:
+            mask = in_src & (reg == name)
+            if not mask.any():
+                continue
+            counts = {"rows": int(mask.sum()), "crosslinked": int((mask & xl).sum())}
+            counts.update({c: int(table.loc[mask, c].notna().sum()) for c in LABELS})
+            per[name] = counts
+        out[str(src)] = per
+    return out
 
 
 def table_hash(table: pd.DataFrame) -> str:
@@ -109,6 +157,7 @@ def make_card(table: pd.DataFrame, notes: list[str], missing: dict[str, str]) ->
         missing_sources=missing,
         notes=notes,
         data_hash=table_hash(table[list(COLUMNS)]),
+        labels_per_regime=regime_counts(table),
     )
 
 
@@ -122,6 +171,12 @@ def build_formulations(
     A source whose file fails its checksum raises :class:`~spepred.errors.ChecksumError`.
     Every row is validated; a bad row raises :class:`TableValidationError` listing all.
     """
+    unknown = [k for k in sources if k not in BUILDABLE_SOURCES]
+    if unknown:
+        raise DataSourceError(
+            f"unknown data source(s) {', '.join(map(repr, unknown))}; expected some of: "
+            + ", ".join(BUILDABLE_SOURCES)
+        )
     parts, notes, missing = [], [], {}
     for key in sources:
         if key == converters.REVIEW_SOURCE:
@@ -160,4 +215,4 @@ def known_sources() -> tuple[str, ...]:
     return (converters.REVIEW_SOURCE, *SOURCES)
 
 
-__all__ = ["DEFAULT_SOURCES", "DataCard", "build_formulations"]
+__all__ = ["BUILDABLE_SOURCES", "DEFAULT_SOURCES", "DataCard", "build_formulations"]

@@ -18,7 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from spepred.chem.resolve import is_none, resolve_crosslinkers, resolve_fillers, resolve_matrix, resolve_salt
+from spepred.data.regimes import REGIMES
 from spepred.errors import SpepredError
+
+__all__ = ["LITERATURE_COLUMNS", "REGIMES", "literature_problems", "paper_key", "read_literature", "regime"]
 
 #: The repository's folder of curated parts (the corpus is not shipped inside the package).
 LITERATURE_DIR = Path(__file__).resolve().parents[3] / "data" / "raw" / "literature"
@@ -69,8 +72,6 @@ CHOICES: dict[str, frozenset[str]] = {
 REQUIRED = ("record_id", "url", "title", "system", "matrix", "quote")
 _BOUND = re.compile(r"^(?P<col>[a-z_A-Z]+)(?P<op>[<>~])$")
 
-#: Regimes a system is told apart by, from its components (never guessed).
-REGIMES = ("dry_linear", "dry_network", "gel", "composite")
 
 
 def read_literature(folder: Path | None = None) -> pd.DataFrame:
@@ -104,8 +105,9 @@ def is_true(text: str) -> bool:
 
 
 def regime(row: pd.Series | dict) -> str:
-    """``composite`` (a filler), ``gel`` (a liquid, no filler), ``dry_network`` or
-    ``dry_linear``, from the components the row names."""
+    """The regime (one of :data:`~spepred.data.regimes.REGIMES`) of a literature row, by the
+    rule of :mod:`spepred.data.regimes`: ``composite`` (a filler), ``gel`` (a liquid, no
+    filler), ``dry_network`` or ``dry_linear``."""
     if not is_none(row.get("fillers", "")):
         return "composite"
     if not is_none(row.get("liquids", "")) or is_true(str(row.get("plasticized", ""))):

@@ -36,7 +36,8 @@ class Source:
     license: str
     citation: str
     local_path: str  # path inside a mirror directory
-    role: str  # "primary" (experimental labels), "auxiliary" (simulated/computed), "library"
+    role: str  # "primary" (experimental labels), "auxiliary" (simulated/computed), "library",
+    # "lookup" (a table another source's converter reads)
 
     @property
     def url(self) -> str:
@@ -47,6 +48,11 @@ _BRADFORD = (
     "G. Bradford, J. Lopez, J. Ruza, M. A. Stolberg, R. Osterude, J. A. Johnson, "
     "R. Gomez-Bombarelli, Y. Shao-Horn, Chemistry-Informed Machine Learning for Polymer "
     "Electrolyte Discovery, ACS Cent. Sci. 2023, 9, 206-216, doi:10.1021/acscentsci.2c01123"
+)
+
+_HATAKEYAMA = (
+    "K. Hatakeyama-Sato et al., J. Am. Chem. Soc. 2020, doi:10.1021/jacs.9b11442; database of "
+    "the authors' ion_predictor repository"
 )
 
 SOURCES: dict[str, Source] = {
@@ -103,6 +109,28 @@ SOURCES: dict[str, Source] = {
             ),
             local_path="radonpy_pi1070/PI1070.csv",
             role="auxiliary",
+        ),
+        Source(
+            key="hatakeyama2022",
+            repo="KanHatakeyama/ion_predictor",
+            commit="ca7a971bfab4f25f9b832cd547f7547c3475042a",
+            path="database/Composite-2022-03-16-1.csv",
+            sha256="40a4d0a483247727f0a575604d2478d5b3d8e114ecaf19061a048aef2045d8f2",
+            license="MIT",
+            citation=_HATAKEYAMA,
+            local_path="hatakeyama2022/Composite-2022-03-16-1.csv",
+            role="primary",
+        ),
+        Source(
+            key="hatakeyama2022_chemicals",
+            repo="KanHatakeyama/ion_predictor",
+            commit="ca7a971bfab4f25f9b832cd547f7547c3475042a",
+            path="database/Chemical-2022-03-16.csv",
+            sha256="3786b570131a30badf1c1f4f40a8583743f808cb8fb42d1478f2324e35b85bda",
+            license="MIT",
+            citation=_HATAKEYAMA,
+            local_path="hatakeyama2022/Chemical-2022-03-16.csv",
+            role="lookup",
         ),
     )
 }
