@@ -102,7 +102,8 @@ def test_linear_peo_reference_values():
 
 def test_review_rows_map_into_the_formulation_table():
     table, notes = convert_review(read_review_records())
-    assert table["log10_sigma_S_cm"].notna().sum() >= 15
+    # 10: the review states the temperature of only some of its σ values (the rest stay out)
+    assert table["log10_sigma_S_cm"].notna().sum() >= 10
     assert table["esw_V"].notna().sum() >= 5
     assert table["strength_MPa"].notna().sum() >= 5
     assert table["group"].str.startswith("pei2025:ref").all()

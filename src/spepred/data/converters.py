@@ -196,7 +196,10 @@ def convert_review(records: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
     Matrix names become SMILES through the dictionary; crosslinkers and fillers stay as
     dictionary names. Labels listed in ``excluded_labels`` are dropped (the reason is in the
-    record's notes). Records without a matrix structure cannot be featurized and are listed
+    record's notes); so are labels stated as bounds (``bounds`` ``col>``/``col<``: a bound is
+    not a point) and σ values whose temperature the review does not state (kept out of the
+    σ(T) fit rather than placed at 25 °C; both stay flagged on the row). "Room temperature"
+    is read as 25 °C and flagged ``sigma_at_room_temperature``. Records without a matrix structure cannot be featurized and are listed
     in the notes instead of the table; so are records without any usable label, which are
     kept (they tell the applicability domain what the review covers) but flagged.
     """
@@ -214,15 +217,21 @@ def convert_review(records: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             skipped.append(f"{rid} ({rec['system']}): {err}")
             continue
         excluded = {e.strip() for e in _cell(rec, "excluded_labels").split(";") if e.strip()}
+        # a value stated as a bound ("> 1 mS/cm", "> 4.8 V") is a bound, never a point label
+        bounded = {b.strip()[:-1] for b in _cell(rec, "bounds").split(";") if b.strip()[-1:] in "<>"}
         flags = []
 
         def label(col: str) -> float:
-            return math.nan if col in excluded else _number(rec, col)
+            return math.nan if col in excluded or col in bounded else _number(rec, col)
 
         sigma = label("sigma_S_cm")
         temp = _number(rec, "sigma_T_C")
         if not math.isnan(sigma) and math.isnan(temp):
+            # not placed at 25 °C: a σ without its temperature stays out of the σ(T) fit
             flags.append("sigma_temperature_unstated")
+            sigma = math.nan
+        elif not math.isnan(sigma) and _cell(rec, "sigma_T_basis") == "room_temperature":
+            flags.append("sigma_at_room_temperature")
         if _cell(rec, "bounds"):
             flags.append("bounds:" + _cell(rec, "bounds").replace(";", ","))
         rows.append(
