@@ -451,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources",
         default=None,
         help="comma-separated sources to build from (default: the training defaults, "
-        "pei2025_review,bradford2023,htpmd2022,radonpy_pi1070; also hatakeyama2022)",
+        "pei2025_review,bradford2023,htpmd2022,radonpy_pi1070; also hatakeyama2022, literature)",
     )
     build.set_defaults(func=_cmd_data_build)
 

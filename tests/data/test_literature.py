@@ -3,6 +3,7 @@ keep them."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 
@@ -113,3 +114,28 @@ def test_quote_fragments_are_looked_for_in_the_saved_text(tmp_path, monkeypatch)
     _, problems = check_quotes.check_rows(part)
     assert problems == ["lit-t-002: quote fragment not in the saved text of "
                         f"{url}: 'stable to 4.9 V'"]
+
+
+def test_rows_convert_with_the_label_hygiene_of_the_review():
+    from spepred.data.literature import convert_literature
+    from spepred.data.schema import require_valid
+
+    table = pd.DataFrame([
+        _row(),
+        _row(record_id="lit-t-002", sigma_T_C="", sigma_T_basis="unstated"),
+        _row(record_id="lit-t-003", esw_V="4.8", bounds="esw_V>"),
+        _row(record_id="lit-t-004", strength_MPa="2.0", excluded_labels="strength_MPa",
+             doi="10.1/X", fillers="LLZTO", filler_wt_pct="10", application="cpe"),
+        _row(record_id="lit-t-005", matrix="not a chemical"),
+    ])
+    rows, notes = convert_literature(table)
+    by_id = rows.set_index("record_id")
+    assert by_id.loc["lit-t-001", "log10_sigma_S_cm"] == pytest.approx(math.log10(1.2e-3))
+    assert by_id.loc["lit-t-001", "esw_V"] == 4.6 and by_id.loc["lit-t-001", "liquids"] == "EC;DEC"
+    assert math.isnan(by_id.loc["lit-t-002", "log10_sigma_S_cm"])
+    assert "sigma_temperature_unstated" in by_id.loc["lit-t-002", "flags"]
+    assert math.isnan(by_id.loc["lit-t-003", "esw_V"])  # a bound is not a point
+    assert math.isnan(by_id.loc["lit-t-004", "strength_MPa"])
+    assert by_id.loc["lit-t-004", "group"] == "literature:doi:10.1/x"
+    assert "lit-t-005" not in by_id.index and "lit-t-005" in " ".join(notes)
+    assert len(require_valid(rows, source="literature")) == 4

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from spepred.data import converters
+from spepred.data import literature
 from spepred.data.hatakeyama import convert_hatakeyama
 from spepred.data.regimes import REGIMES, crosslinked, regime
 from spepred.data.schema import AUX_LABELS, COLUMNS, LABELS, require_valid
@@ -29,7 +30,7 @@ _CONVERTERS = {
     "hatakeyama2022": convert_hatakeyama,
 }
 #: Every source ``data build --sources`` can take (the lookup tables are read by converters).
-BUILDABLE_SOURCES = (converters.REVIEW_SOURCE, *_CONVERTERS)
+BUILDABLE_SOURCES = (converters.REVIEW_SOURCE, literature.SOURCE, *_CONVERTERS)
 
 
 @dataclass
@@ -181,6 +182,12 @@ def build_formulations(
     for key in sources:
         if key == converters.REVIEW_SOURCE:
             rows, n = converters.convert_review(converters.read_review_records())
+        elif key == literature.SOURCE:
+            corpus = literature.read_literature()
+            if corpus.empty:
+                missing[key] = f"no curated parts in {literature.LITERATURE_DIR}"
+                continue
+            rows, n = literature.convert_literature(corpus)
         else:
             try:
                 path = fetch(key, download=download)

@@ -225,3 +225,93 @@ def literature_problems(table: pd.DataFrame) -> list[str]:
             except SpepredError as err:
                 bad(f"{col}: {err}")
     return problems
+
+
+SOURCE = "literature"
+#: Literature label column -> formulation-table label column (σ goes in as log10).
+_TABLE_LABELS = {"sigma_S_cm": "log10_sigma_S_cm", "esw_V": "esw_V", "strength_MPa": "strength_MPa"}
+
+
+def _number(cell: str) -> float:
+    try:
+        value = float(cell.split(";")[0]) if cell.strip() else math.nan
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def convert_literature(table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The literature corpus -> formulation rows (plus the liquid columns), and notes.
+
+    Grouped by paper (:func:`paper_key`). The label hygiene of the review applies: labels in
+    ``excluded_labels`` and labels stated as bounds (``col>``/``col<``) are not point
+    labels, and a σ without a stated temperature stays out of the σ(T) fit; each is flagged.
+    A row whose components do not resolve is left out and named in the notes.
+    """
+    from spepred.chem.dictionary import load_dictionary
+
+    table = read_literature() if table is None else table
+    dictionary = load_dictionary()
+    rows, skipped = [], []
+    for rec in table.to_dict("records"):
+        rid = rec["record_id"]
+        try:
+            _matrix_resolves(rec["matrix"])
+        except SpepredError as err:
+            skipped.append(f"{rid}: {err}")
+            continue
+        parts = []
+        for item in (p.strip() for p in rec["matrix"].split(";") if p.strip()):
+            chem = dictionary.get(item)
+            parts.append(chem.smiles if chem is not None else item)
+        excluded = {e.strip() for e in rec["excluded_labels"].split(";") if e.strip()}
+        bounded = {b.strip()[:-1] for b in rec["bounds"].split(";") if b.strip()[-1:] in "<>"}
+        flags = []
+        labels = {}
+        for col, out_col in _TABLE_LABELS.items():
+            value = math.nan if col in excluded or col in bounded else _number(rec[col])
+            labels[out_col] = value
+        temp = _number(rec["sigma_T_C"])
+        sigma = labels.pop("log10_sigma_S_cm")
+        sigma = math.log10(sigma) if sigma > 0 else math.nan
+        if not math.isnan(sigma):
+            if math.isnan(temp):
+                flags.append("sigma_temperature_unstated")
+                sigma = math.nan
+            elif rec["sigma_T_basis"] == "room_temperature":
+                flags.append("sigma_at_room_temperature")
+        if rec["bounds"].strip():
+            flags.append("bounds:" + rec["bounds"].replace(";", ","))
+        salts = [s.strip() for s in rec["salt"].split(";") if s.strip()]
+        if len(salts) > 1:
+            flags.append("dual_salt")
+        if is_true(rec["is_control"]):
+            flags.append("linear_control")
+        rows.append(
+            {
+                "record_id": rid,
+                "source": SOURCE,
+                "group": f"{SOURCE}:{paper_key(rec)}",
+                "curve_id": f"{SOURCE}:{rid}",
+                "monomer_smiles": ".".join(parts),
+                "crosslinker": rec["crosslinkers"],
+                "crosslink_type": rec["crosslink_type"] or "",
+                "filler": rec["fillers"],
+                "filler_wt_pct": _number(rec["filler_wt_pct"]),
+                "salt": salts[0] if salts else "",
+                "salt_molality_mol_kg": math.nan,
+                "mw_g_mol": _number(rec["mw_g_mol"]),
+                "plasticized": is_true(rec["plasticized"]),
+                "temperature_C": temp,
+                "log10_sigma_S_cm": sigma,
+                **labels,
+                "flags": ";".join(flags),
+                "liquids": rec["liquids"],
+                "liquid_wt_pct": _number(rec["liquid_wt_pct"]),
+                "tg_C": _number(rec["tg_C"]),
+            }
+        )
+    notes = [f"{SOURCE}: {len(table)} curated systems, {len(rows)} in the table"]
+    if skipped:
+        notes.append(f"{SOURCE}: {len(skipped)} system(s) not in the table: " + "; ".join(skipped))
+    return pd.DataFrame(rows), notes
