@@ -84,3 +84,16 @@ def test_every_dictionary_chemical_resolves_in_its_roles():
             resolve_salt(chem.name)
         if chem.has_role("filler"):
             resolve_fillers(chem.name)
+
+
+def test_every_liquid_has_a_class_and_nothing_else_does():
+    from spepred.chem.dictionary import LIQUID_CLASSES, LIQUID_ROLES
+
+    for chem in load_dictionary().chemicals:
+        if chem.has_role(*LIQUID_ROLES):
+            assert chem.liquid_class in LIQUID_CLASSES, chem.name
+        else:
+            assert chem.liquid_class == "", chem.name
+    d = load_dictionary()
+    assert d.get("EC").liquid_class == "carbonate" and d.get("SN").liquid_class == "nitrile"
+    assert d.get("EMIM-TFSI").liquid_class == "ionic_liquid" and d.get("TEGDME").liquid_class == "ether"

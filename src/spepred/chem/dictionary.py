@@ -55,6 +55,19 @@ CROSSLINK_TYPES = (
     "biomass",
 )
 PHYSICAL_TYPES = frozenset({"h_bond", "metal_coordination", "mechanical_interlock"})
+#: Classes of the liquid components (solvents, plasticizers, ionic liquids) of gels.
+LIQUID_CLASSES = (
+    "carbonate",
+    "ether",
+    "nitrile",
+    "ester",
+    "sulfone",
+    "amide",
+    "ionic_liquid",
+    "other",
+    "unspecified",  # a liquid electrolyte the source does not name
+)
+LIQUID_ROLES = ("solvent", "plasticizer", "ionic_liquid")
 
 #: Lowest similarity a did-you-mean candidate can have and still be listed (0.6 - 0.02).
 _SCREEN = 0.58
@@ -84,6 +97,7 @@ class Chemical:
     crosslink_type: str
     filler_class: str
     mw_g_mol: float | None
+    liquid_class: str = ""
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -134,6 +148,7 @@ class ChemicalDictionary:
                     crosslink_type=(row.get("crosslink_type") or "").strip(),
                     filler_class=(row.get("filler_class") or "").strip(),
                     mw_g_mol=_float_or_none(row.get("mw_g_mol", "")),
+                    liquid_class=(row.get("liquid_class") or "").strip(),
                 )
             )
         return cls(chems)
@@ -202,6 +217,7 @@ class ChemicalDictionary:
                 "crosslink_type": c.crosslink_type,
                 "filler_class": c.filler_class,
                 "mw_g_mol": c.mw_g_mol,
+                "liquid_class": c.liquid_class,
             }
             for c in self.chemicals
         ]
@@ -217,6 +233,8 @@ def load_dictionary() -> ChemicalDictionary:
 __all__ = [
     "CROSSLINK_TYPES",
     "FILLER_CLASSES",
+    "LIQUID_CLASSES",
+    "LIQUID_ROLES",
     "PHYSICAL_TYPES",
     "Chemical",
     "ChemicalDictionary",
