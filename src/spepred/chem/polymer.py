@@ -241,3 +241,224 @@ def xtb_ready(smiles_mol: Chem.Mol, *, max_heavy: int = 120) -> Chem.Mol | None:
     else:
         mol = cap_ends(mol)
     return mol if mol.GetNumHeavyAtoms() <= max_heavy else None
+
+
+# --- canonical repeat units --------------------------------------------------------------
+#
+# A periodic chain can be written from any backbone atom and as any whole multiple of its
+# repeat unit: [*]CCO[*], [*]COC[*] and [*]CCOCCO[*] are all PEO. spepred keys a polymer by
+# one form, following the two steps of the PSMILES canonicalization of Kuenneth and
+# Ramprasad (polyBERT, Nat. Commun. 2023; github.com/Ramprasad-Group/canonicalize_psmiles):
+# first the shortest period, then one frame. The frame rule is ours: of every way to cut
+# the chain at a single, non-ring backbone bond, the one whose RDKit canonical SMILES sorts
+# first. It depends on the graph only, never on where the input started, and it also covers
+# the units the ring-closure trick cannot (one or two backbone atoms, stars on bonded
+# atoms). Units are compared with their stereo (molzip keeps chirality across the joins).
+
+_HEAD, _TAIL = 1, 2  # isotope labels of the two ends while a unit is cut and joined
+
+
+def _ends(mol: Chem.Mol) -> tuple[int, int, int, int] | None:
+    """(head star, head atom, tail star, tail atom) of a linear repeat unit, else None.
+
+    A linear repeat unit has exactly two ``*``, each single-bonded to one real atom of the
+    same fragment; anything else (end groups, branched or ladder units, ``=*``) is not a
+    periodic chain this module can rotate, and is left as written.
+    """
+    stars = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    if len(stars) != 2:
+        return None
+    out: list[int] = []
+    for star in stars:
+        bonds = star.GetBonds()
+        if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE:
+            return None
+        nbr = bonds[0].GetOtherAtom(star)
+        if nbr.GetAtomicNum() == 0:
+            return None
+        out += [star.GetIdx(), nbr.GetIdx()]
+    frags = Chem.GetMolFrags(mol)
+    if len(frags) != 1:
+        return None
+    return out[0], out[1], out[2], out[3]
+
+
+def _labelled(mol: Chem.Mol, head: int, tail: int) -> Chem.RWMol:
+    """A copy with the head star labelled ``_HEAD`` and the tail star ``_TAIL``."""
+    rw = Chem.RWMol(mol)
+    for idx, label in ((head, _HEAD), (tail, _TAIL)):
+        atom = rw.GetAtomWithIdx(idx)
+        atom.SetIsotope(label)
+        atom.SetAtomMapNum(0)
+    return rw
+
+
+def _cut_bonds(mol: Chem.Mol, head: int, tail: int) -> list[tuple[int, int]]:
+    """The backbone bonds a chain can be cut at, head to tail, as (head-side atom, other).
+
+    Bonds of the shortest star-to-star path that are single and in no ring: every path
+    between the ends runs through them (ring bonds have a way round), so they are the same
+    set whichever path is taken. The two star bonds are the cut the unit was written with.
+    """
+    path = Chem.GetShortestPath(mol, head, tail)
+    out = []
+    for p, q in zip(path[:-1], path[1:], strict=True):
+        bond = mol.GetBondBetweenAtoms(p, q)
+        if bond.GetBondType() == Chem.BondType.SINGLE and not bond.IsInRing():
+            out.append((p, q))
+    return out
+
+
+def _fragment(mol: Chem.Mol, cuts: list[tuple[int, int]]) -> Chem.Mol:
+    """Break ``mol`` at ``cuts``; the new end on the head-side atom is labelled ``_TAIL``,
+    the one on the other atom ``_HEAD`` (so every piece reads head to tail)."""
+    bonds, labels = [], []
+    for p, q in cuts:
+        bond = mol.GetBondBetweenAtoms(p, q)
+        bonds.append(bond.GetIdx())
+        # RDKit gives the first label to the end that replaces the begin atom, i.e. the
+        # one attached to the end atom
+        labels.append((_TAIL, _HEAD) if bond.GetBeginAtomIdx() == q else (_HEAD, _TAIL))
+    return Chem.FragmentOnBonds(mol, bonds, addDummies=True, dummyLabels=labels)
+
+
+def _unlabelled_smiles(mol: Chem.Mol) -> str:
+    rw = Chem.RWMol(mol)
+    for atom in rw.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            atom.SetIsotope(0)
+            atom.SetAtomMapNum(0)
+    return Chem.MolToSmiles(rw)
+
+
+def _heavy_side(mol: Chem.Mol, start: int, blocked: int) -> int:
+    """Real atoms reachable from ``start`` without crossing to ``blocked``."""
+    seen, stack, n = {start, blocked}, [start], 0
+    while stack:
+        atom = mol.GetAtomWithIdx(stack.pop())
+        n += atom.GetAtomicNum() != 0
+        for nbr in atom.GetNeighbors():
+            if nbr.GetIdx() not in seen:
+                seen.add(nbr.GetIdx())
+                stack.append(nbr.GetIdx())
+    return n
+
+
+def _shortest_period(mol: Chem.Mol, head: int, tail: int) -> Chem.Mol:
+    """The shortest unit whose head-to-tail repetition is ``mol`` (labelled ends)."""
+    from math import gcd
+
+    counts: dict[tuple[int, int], int] = {}
+    n_h = 0
+    for atom in mol.GetAtoms():
+        if atom.GetAtomicNum():
+            key = (atom.GetAtomicNum(), atom.GetFormalCharge())
+            counts[key] = counts.get(key, 0) + 1
+            n_h += atom.GetTotalNumHs()
+    g = 0
+    for v in (*counts.values(), n_h):
+        g = gcd(g, v)
+    if g < 2:  # k copies of a unit hold a multiple of k of every element
+        return mol
+    n_heavy = sum(counts.values())
+    cuts = _cut_bonds(mol, head, tail)[1:-1]  # the star bonds are no internal cut
+    prefix = {c: _heavy_side(mol, c[0], c[1]) for c in cuts}
+    labelled = _labelled(mol, head, tail)
+    for k in sorted((k for k in range(2, g + 1) if g % k == 0), reverse=True):
+        size = n_heavy // k
+        at = [c for c in cuts if prefix[c] % size == 0 and prefix[c] < n_heavy]
+        if len(at) != k - 1 or sorted(prefix[c] for c in at) != [size * i for i in range(1, k)]:
+            continue
+        pieces = Chem.GetMolFrags(_fragment(labelled, at), asMols=True, sanitizeFrags=False)
+        # each piece carries its ends as head/tail labels, so a head-to-head dimer
+        # (*CCOOCC*) is not mistaken for two head-to-tail units
+        if len({Chem.MolToSmiles(p) for p in pieces}) == 1:
+            return pieces[0]
+    return mol
+
+
+def _rotations(unit: Chem.Mol, head: int, tail: int) -> list[str]:
+    """Canonical SMILES of every frame of a unit whose ends are ``head`` and ``tail``."""
+    plain = Chem.RWMol(unit)
+    for idx in (head, tail):
+        plain.GetAtomWithIdx(idx).SetIsotope(0)
+    out = [Chem.MolToSmiles(plain)]
+    # the written ends join into one backbone bond (same map number, zipped), then the
+    # chain is cut at (p, q): another frame of the same chain
+    for idx in (head, tail):
+        plain.GetAtomWithIdx(idx).SetAtomMapNum(1)
+    for p, q in _cut_bonds(unit, head, tail)[1:-1]:
+        bond = plain.GetBondBetweenAtoms(p, q).GetIdx()
+        broken = Chem.FragmentOnBonds(plain, [bond], addDummies=True, dummyLabels=[(0, 0)])
+        out.append(Chem.MolToSmiles(Chem.molzip(broken)))
+    return out
+
+
+def _ring_frame(unit: Chem.Mol, head: int, tail: int) -> str | None:
+    """The frame of a unit with three or more backbone atoms, from one canonical ranking.
+
+    The unit is closed on itself (its two end atoms bonded: one period of the chain as a
+    ring, the same ring whichever frame it was written in) and RDKit ranks the ring's atoms
+    canonically; the chain is cut at the cuttable bond whose atoms rank lowest. One ranking
+    instead of one SMILES per frame: a 600-atom Bradford unit has dozens of frames. Returns
+    ``None`` when the end atoms are one atom or already bonded (no ring to close).
+    """
+    a = unit.GetAtomWithIdx(head).GetNeighbors()[0].GetIdx()
+    b = unit.GetAtomWithIdx(tail).GetNeighbors()[0].GetIdx()
+    if a == b or unit.GetBondBetweenAtoms(a, b) is not None:
+        return None
+    cuts = [(a, b), *_cut_bonds(unit, head, tail)[1:-1]]
+    rw = Chem.RWMol(unit)
+    for idx in (head, tail):
+        rw.GetAtomWithIdx(idx).SetIsotope(0)
+        rw.GetAtomWithIdx(idx).SetAtomMapNum(1)
+    try:
+        ring = Chem.molzip(rw)
+    except Exception:  # RDKit refuses a closure it cannot represent: take the slow road
+        return None
+    # molzip drops the two stars and keeps every other atom in order
+    lo, hi = sorted((head, tail))
+
+    def new(i: int) -> int:
+        return i - (i > lo) - (i > hi)
+
+    ranks = list(Chem.CanonicalRankAtoms(ring, breakTies=True))
+    p, q = min(cuts, key=lambda c: sorted((ranks[new(c[0])], ranks[new(c[1])])))
+    bond = ring.GetBondBetweenAtoms(new(p), new(q)).GetIdx()
+    cut = Chem.FragmentOnBonds(ring, [bond], addDummies=True, dummyLabels=[(0, 0)])
+    return Chem.MolToSmiles(cut)
+
+
+def _star_indices(mol: Chem.Mol) -> tuple[int, int]:
+    """(head, tail) star indices of a unit with labelled ends."""
+    stars = {mol.GetAtomWithIdx(i).GetIsotope(): i for (i,) in mol.GetSubstructMatches(_STAR)}
+    return stars[_HEAD], stars[_TAIL]
+
+
+_STAR = Chem.MolFromSmarts("[#0]")
+
+
+def canonical_repeat_unit(mol: Chem.Mol) -> Chem.Mol:
+    """One form per periodic polymer: the shortest period, in a frame fixed by the graph.
+
+    Any rotation (``[*]CCO[*]``, ``[*]COC[*]``) or repetition (``[*]CCOCCO[*]``) of a linear
+    repeat unit gives the same molecule and so the same canonical SMILES (``*CCO*``).
+    Molecules that are not linear repeat units with two single-bonded ``*`` ends (monomers,
+    crosslinkers, ions, units with end groups) are returned unchanged.
+    """
+    ends = _ends(mol)
+    if ends is None:
+        return mol
+    head, _, tail, _ = ends
+    unit = _shortest_period(_labelled(mol, head, tail), head, tail)
+    head, tail = _star_indices(unit)
+    best = _ring_frame(unit, head, tail)
+    if best is None:
+        best = min(_rotations(unit, head, tail))
+    return Chem.MolFromSmiles(best)
+
+
+def canonical_polymer_smiles(mol: Chem.Mol) -> str:
+    """Canonical SMILES of a molecule, each repeat-unit fragment in its canonical form."""
+    frags = Chem.GetMolFrags(mol, asMols=True)
+    return ".".join(sorted(Chem.MolToSmiles(canonical_repeat_unit(f)) for f in frags))

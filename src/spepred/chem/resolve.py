@@ -15,7 +15,7 @@ from rdkit import Chem
 
 from spepred.chem.dictionary import CROSSLINK_TYPES, Chemical, load_dictionary
 from spepred.chem.mol import MAX_SMILES_LENGTH, formal_charge, parse_smiles, split_components
-from spepred.chem.polymer import network_unit, reactive_groups, reacted_form
+from spepred.chem.polymer import canonical_repeat_unit, network_unit, reactive_groups, reacted_form
 from spepred.errors import InvalidSmilesError, InvalidValueError, UnknownChemicalError
 
 #: Separator for several crosslinkers or fillers in one cell (never appears in SMILES).
@@ -45,7 +45,7 @@ class MatrixComponent:
     """One matrix component as it sits in the network."""
 
     input: str
-    smiles: str  # canonical SMILES of the network unit (repeat unit or molecule)
+    smiles: str  # canonical SMILES of the network unit; a repeat unit in its canonical frame
     is_repeat_unit: bool
 
 
@@ -104,7 +104,12 @@ def _check_cell(text: str, field: str, parts: list[str], what: str) -> None:
 
 @lru_cache(maxsize=65536)
 def resolve_matrix(text: str, *, field: str = "monomer_smiles") -> tuple[MatrixComponent, ...]:
-    """Matrix components of a ``.``-joined SMILES (dictionary names accepted too)."""
+    """Matrix components of a ``.``-joined SMILES (dictionary names accepted too).
+
+    Each repeat unit comes out in its canonical form
+    (:func:`~spepred.chem.polymer.canonical_repeat_unit`): any rotation or whole multiple
+    of one repeat unit resolves to the same component.
+    """
     if is_none(text):
         raise InvalidSmilesError(str(text), "empty: at least one matrix SMILES is required", field=field)
     parts = split_components(text)
@@ -114,6 +119,9 @@ def resolve_matrix(text: str, *, field: str = "monomer_smiles") -> tuple[MatrixC
         mol, _ = _parse_or_name(part.strip(), field=field, roles=_MATRIX_ROLES)
         for frag in Chem.GetMolFrags(mol, asMols=True):
             unit = _rdkit_step(network_unit, frag, part, field, "network unit")
+            # one key per polymer: [*]CCO[*], [*]COC[*] and [*]CCOCCO[*] are all PEO, and
+            # everything keyed by this SMILES (features, domain, CV groups) must agree
+            unit = _rdkit_step(canonical_repeat_unit, unit, part, field, "canonical repeat unit")
             out.append(
                 MatrixComponent(
                     input=part.strip(),
@@ -257,6 +265,15 @@ def _SALT_NAMES() -> dict[str, str]:
             except InvalidSmilesError:
                 continue
     return out
+
+
+def matrix_key(text: str, *, field: str = "monomer_smiles") -> str:
+    """One key per matrix: its canonical components, sorted, joined with ``.``.
+
+    Two cells with the same polymers in any spelling, order or frame share the key (CV
+    groups, the screening library's de-duplication).
+    """
+    return ".".join(sorted(c.smiles for c in resolve_matrix(text, field=field)))
 
 
 def canonical_salt_label(text: str) -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spepred.chem.mol import canonical_smiles
+from spepred.chem.mol import parse_smiles
+from spepred.chem.polymer import canonical_polymer_smiles
 from spepred.chem.resolve import canonical_salt_label, resolve_matrix
 from spepred.errors import SpepredError
 
@@ -24,7 +25,9 @@ REVIEW_SOURCE = "pei2025_review"
 
 
 def _canonical_map(values: pd.Series) -> dict[str, str]:
-    return {s: canonical_smiles(s) for s in values.dropna().unique()}
+    """Upstream polymer SMILES -> canonical SMILES, repeat units in their canonical frame
+    (so two spellings of one polymer are one polymer, one ``group``)."""
+    return {s: canonical_polymer_smiles(parse_smiles(s)) for s in values.dropna().unique()}
 
 
 def _salt_map(values: pd.Series) -> dict[str, str]:

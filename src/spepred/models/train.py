@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spepred.chem.resolve import resolve_matrix
+from spepred.chem.resolve import matrix_key
 from spepred.data.build import table_hash
 from spepred.data.splits import polymer_groups
 from spepred.errors import SpepredError
@@ -294,9 +294,7 @@ def evaluate_target(
 def _matrix_keys(monomer_smiles: pd.Series) -> np.ndarray:
     """One key per row naming its matrix: the sorted canonical components."""
     codes, uniques = pd.factorize(monomer_smiles.astype(str))
-    keys = np.array(
-        [".".join(sorted(c.smiles for c in resolve_matrix(u))) for u in uniques], dtype=object
-    )
+    keys = np.array([matrix_key(u) for u in uniques], dtype=object)
     return keys[codes]
 
 

@@ -433,8 +433,18 @@ def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] |
                     _check_chemistry(from_csv, f"monomers_csv ({path.name})", "matrix", problems, rows=True)
     if listed is None and from_csv is None:
         return None
-    # a monomer listed twice (inline and in the CSV) is screened once
-    return list(dict.fromkeys([*(listed or []), *(from_csv or [])]))
+    # a polymer listed twice (inline and in the CSV, or in two spellings: [*]CCO[*] and
+    # [*]COC[*]) is screened once, under the spelling met first
+    from spepred.chem.resolve import matrix_key
+
+    out: dict[str, str] = {}
+    for v in [*(listed or []), *(from_csv or [])]:
+        try:
+            key = matrix_key(v)
+        except SpepredError:  # already listed among the problems by _check_chemistry
+            key = "text:" + v
+        out.setdefault(key, v)
+    return list(out.values())
 
 
 def _check_chemistry(values: list[str], key: str, kind: str, problems: list[str], *, rows: bool = False) -> None:
