@@ -331,19 +331,6 @@ def _unlabelled_smiles(mol: Chem.Mol) -> str:
     return Chem.MolToSmiles(rw)
 
 
-def _heavy_side(mol: Chem.Mol, start: int, blocked: int) -> int:
-    """Real atoms reachable from ``start`` without crossing to ``blocked``."""
-    seen, stack, n = {start, blocked}, [start], 0
-    while stack:
-        atom = mol.GetAtomWithIdx(stack.pop())
-        n += atom.GetAtomicNum() != 0
-        for nbr in atom.GetNeighbors():
-            if nbr.GetIdx() not in seen:
-                seen.add(nbr.GetIdx())
-                stack.append(nbr.GetIdx())
-    return n
-
-
 def _shortest_period(mol: Chem.Mol, head: int, tail: int) -> Chem.Mol:
     """The shortest unit whose head-to-tail repetition is ``mol`` (labelled ends)."""
     from math import gcd
@@ -362,14 +349,28 @@ def _shortest_period(mol: Chem.Mol, head: int, tail: int) -> Chem.Mol:
         return mol
     n_heavy = sum(counts.values())
     cuts = _cut_bonds(mol, head, tail)[1:-1]  # the star bonds are no internal cut
-    prefix = {c: _heavy_side(mol, c[0], c[1]) for c in cuts}
-    labelled = _labelled(mol, head, tail)
+    if not cuts:
+        return mol
+    # real atoms on the head side of each cut, from one fragmentation at every cut (the
+    # pieces follow the path; the atoms keep their indices, new ends come last)
+    frag_of = [0] * mol.GetNumAtoms()
+    sizes = []
+    split = _fragment(mol, cuts)
+    for f, atoms in enumerate(Chem.GetMolFrags(split)):
+        sizes.append(sum(1 for i in atoms if split.GetAtomWithIdx(i).GetAtomicNum()))
+        for i in atoms:
+            if i < len(frag_of):
+                frag_of[i] = f
+    prefix, total = {}, 0
+    for p, q in cuts:
+        total += sizes[frag_of[p]]
+        prefix[total] = (p, q)
     for k in sorted((k for k in range(2, g + 1) if g % k == 0), reverse=True):
         size = n_heavy // k
-        at = [c for c in cuts if prefix[c] % size == 0 and prefix[c] < n_heavy]
-        if len(at) != k - 1 or sorted(prefix[c] for c in at) != [size * i for i in range(1, k)]:
+        at = [prefix.get(size * i) for i in range(1, k)]
+        if None in at:
             continue
-        pieces = Chem.GetMolFrags(_fragment(labelled, at), asMols=True, sanitizeFrags=False)
+        pieces = Chem.GetMolFrags(_fragment(mol, at), asMols=True, sanitizeFrags=False)
         # each piece carries its ends as head/tail labels, so a head-to-head dimer
         # (*CCOOCC*) is not mistaken for two head-to-tail units
         if len({Chem.MolToSmiles(p) for p in pieces}) == 1:
