@@ -155,10 +155,19 @@ def _with_additions() -> None:
 
     base = (ROOT / "data" / "raw" / "review" / "chemicals.csv").read_text(encoding="utf-8")
     header = base.splitlines()[0].split(",")
+    known = {dictionary.normalize_name(n) for c in dictionary.ChemicalDictionary.from_csv_text(base).chemicals
+             for n in (c.name, *c.aliases)}
     extra = []
     for path in sorted(LIT.glob("chemicals_*.csv")):
         with path.open(newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
+                labels = [row.get("name") or ""] + (row.get("aliases") or "").split(";")
+                keys = {dictionary.normalize_name(n) for n in labels if n.strip()}
+                if dictionary.normalize_name(row.get("name") or "") in known:
+                    continue  # already in the dictionary (or added by another part): the first wins
+                row["aliases"] = ";".join(a for a in (row.get("aliases") or "").split(";")
+                                          if a.strip() and dictionary.normalize_name(a) not in known)
+                known |= keys
                 extra.append({k: row.get(k, "") or "" for k in header})
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=header)
