@@ -96,6 +96,9 @@ def test_papers_are_keyed_by_doi_then_url():
         ("strength_MPa", 0.35, "a tensile strength of 350 kPa", True),
         ("ea_eV", 0.3, "activation energy of 28.9 kJ mol-1", True),
         ("esw_V", 4.6, "stable up to 4.7 V", False),
+        ("sigma_S_cm", 1e-4, "reaches values higher than 10(-4) S cm(-1)", True),
+        ("sigma_S_cm", 1e-3, "exceeding 10 \u22123 S/cm at 25 \u00b0C", True),
+        ("sigma_S_cm", 1e-3, "exceeding 10 \u22124 S/cm", False),
     ],
 )
 def test_label_numbers_are_looked_for_in_the_quote(col, value, quote, found):
