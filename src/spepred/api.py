@@ -184,18 +184,27 @@ def train(
 
 
 # -- prediction -------------------------------------------------------------------------
-def default_model_path() -> Path:
-    """``$SPEPRED_MODEL``, else ``./models/default`` when it exists, else the bundle shipped
-    inside the package."""
-    import os
+def shipped_model_path() -> Path:
+    """The bundle shipped inside the package."""
     from importlib import resources
+
+    return Path(str(resources.files("spepred.resources").joinpath("default_model")))
+
+
+def default_model_path() -> Path:
+    """``$SPEPRED_MODEL``, else the bundle shipped inside the package.
+
+    Never a directory found in the working directory: a ``./models/default`` left there
+    (an old training, someone else's checkout) would otherwise silently replace the
+    shipped model. A bundle of your own is named explicitly (``--model DIR``,
+    ``load_predictor(DIR)`` or ``$SPEPRED_MODEL``).
+    """
+    import os
 
     env = os.environ.get(MODEL_ENV)
     if env:
         return Path(env)
-    if (DEFAULT_MODEL_DIR / "manifest.json").exists():
-        return DEFAULT_MODEL_DIR
-    return Path(str(resources.files("spepred.resources").joinpath("default_model")))
+    return shipped_model_path()
 
 
 def load_predictor(path: str | Path | None = None, *, n_jobs: int | None = None):

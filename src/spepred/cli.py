@@ -171,29 +171,21 @@ OPTION_OF = {
 
 
 def parse_temperatures(values: list[str] | None) -> list[float]:
-    """``25``, ``25 40 60`` or ranges ``0:100:10`` (inclusive) -> temperatures in °C."""
+    """``25``, ``25 40 60`` or ranges ``0:100:10`` (inclusive) -> temperatures in °C.
+
+    The range parser is :func:`spepred.values.parse_number_or_range`, the same one the
+    screening spec uses; NaN and infinite parts are refused with the option's name.
+    """
     from spepred.errors import InvalidValueError
+    from spepred.values import MAX_RANGE_POINTS, parse_number_or_range
 
     if not values:
         return [25.0]
     out: list[float] = []
     for v in values:
-        parts = v.split(":")
-        try:
-            if len(parts) == 1:
-                out.append(float(v))
-                continue
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, step = (float(p) for p in parts)
-        except ValueError:
-            raise InvalidValueError("--temperature", v, "a number or a range start:stop:step such as 0:100:10") from None
-        if step <= 0 or stop < start:
-            raise InvalidValueError("--temperature", v, "a range start:stop:step with step > 0 and stop >= start")
-        n = int(round((stop - start) / step)) + 1
-        if n > 1000:
-            raise InvalidValueError("--temperature", v, "at most 1000 temperatures")
-        out += [start + i * step for i in range(n) if start + i * step <= stop + 1e-9]
+        out += parse_number_or_range(v, field="--temperature", unit="°C")
+        if len(out) > MAX_RANGE_POINTS:
+            raise InvalidValueError("--temperature", " ".join(values), f"at most {MAX_RANGE_POINTS} temperatures")
     return out
 
 
@@ -249,6 +241,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     from spepred import api
     from spepred.errors import FormulationError, InvalidValueError, SpepredError
+    from spepred.models.predictor import KWARG_COLUMNS
 
     if args.input:
         return _predict_batch(args)
@@ -271,6 +264,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     )
     try:
         pred = predictor.predict(strict=True, **kwargs)
+    except InvalidValueError as err:  # a keyword refused before validation (NaN, complex)
+        option = {"molality": "--molality", "mw_g_mol": "--mw", "filler_wt_pct": "--filler-wt-pct"}.get(
+            err.field, OPTION_OF.get(KWARG_COLUMNS.get(err.field, ""), err.field)
+        )
+        raise InvalidValueError(option, err.value, err.expected) from None
     except FormulationError as err:
         e = err.error
         option = OPTION_OF.get(e.column, e.column)

@@ -132,6 +132,13 @@ def parse_smiles(smiles: object, *, field: str = "smiles") -> Chem.Mol:
         raise InvalidSmilesError(
             smiles, "contains non-ASCII or control characters", field=field
         )
+    if any(c.isspace() for c in text):
+        # RDKit reads everything after a space as the molecule's name: "C=CC(=O)OCCO junk"
+        # would silently be HEA. A SMILES never holds whitespace, so inside one it is an error.
+        raise InvalidSmilesError(
+            smiles, f"contains whitespace at position {next(i for i, c in enumerate(text) if c.isspace())} "
+            "(a SMILES has no spaces; separate components with '.')", field=field,
+        )
     text = normalize_attachment_points(text)
     _check_size(text, smiles, field)
     with _LOCK:

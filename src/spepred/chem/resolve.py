@@ -8,6 +8,7 @@ blocks cost a few hundred resolutions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,10 +18,10 @@ from spepred.chem.dictionary import CROSSLINK_TYPES, Chemical, load_dictionary
 from spepred.chem.mol import MAX_SMILES_LENGTH, formal_charge, parse_smiles, split_components
 from spepred.chem.polymer import canonical_repeat_unit, network_unit, reactive_groups, reacted_form
 from spepred.errors import InvalidSmilesError, InvalidValueError, UnknownChemicalError
+from spepred.values import NONE_WORDS, is_none_word
 
 #: Separator for several crosslinkers or fillers in one cell (never appears in SMILES).
 LIST_SEP = ";"
-NONE_WORDS = frozenset({"", "none", "nan", "null", "-", "n/a", "na"})
 
 #: At most this many components in one cell (matrix '.'-parts, ';'-separated crosslinkers
 #: or fillers): with the per-molecule caps of :mod:`spepred.chem.mol`, this bounds the work
@@ -32,12 +33,8 @@ _MATRIX_ROLES = ("monomer", "polymer", "chain_extender", "crosslinker")
 
 
 def is_none(text: object) -> bool:
-    """True for empty cells and the words that mean 'nothing here'."""
-    if text is None:
-        return True
-    if isinstance(text, float) and text != text:  # NaN
-        return True
-    return isinstance(text, str) and text.strip().casefold() in NONE_WORDS
+    """True for empty cells and the words that mean 'nothing here' (:data:`NONE_WORDS`)."""
+    return is_none_word(text)
 
 
 @dataclass(frozen=True)
@@ -113,6 +110,8 @@ def resolve_matrix(text: str, *, field: str = "monomer_smiles") -> tuple[MatrixC
     if is_none(text):
         raise InvalidSmilesError(str(text), "empty: at least one matrix SMILES is required", field=field)
     parts = split_components(text)
+    if not parts:  # "." or "..": separators without a component
+        raise InvalidSmilesError(str(text), "no component between the '.' separators", field=field)
     _check_cell(text, field, parts, "components joined with '.'")
     out = []
     for part in parts:
@@ -179,6 +178,42 @@ def _split_list(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(LIST_SEP) if t.strip()]
 
 
+#: A crosslinker or salt written ``smiles:...`` is read as a SMILES without a name lookup.
+SMILES_PREFIX = "smiles:"
+#: Text that reads as a name rather than a SMILES: letters (and - _ space) only, no ring
+#: digits, brackets, bonds or branches. ``FOO`` and ``NO`` parse as SMILES (F-O-O,
+#: hydroxylamine) but a user who types them means a name; such text must be in the
+#: dictionary, or be written ``smiles:FOO``.
+_NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z_ -]*")
+
+
+def _explicit_smiles(item: str) -> str | None:
+    """The SMILES of ``smiles:...`` (prefix in any case), else None."""
+    if item[: len(SMILES_PREFIX)].casefold() == SMILES_PREFIX:
+        return item[len(SMILES_PREFIX) :].strip()
+    return None
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_smiles(text)
+    except InvalidSmilesError:
+        return False
+    return True
+
+
+def _unknown_name(item: str, role: str, roles: tuple[str, ...]) -> UnknownChemicalError:
+    """An unknown name with its did-you-mean; says how to pass a SMILES instead."""
+    suggestions = list(load_dictionary().suggestions(item, roles))
+    if item.strip().casefold() in {"no", "nothing", "without", "empty"} and "none" not in suggestions:
+        suggestions.insert(0, "none")
+    err = UnknownChemicalError(item, role=role, suggestions=suggestions)
+    if _NAME_LIKE.fullmatch(item) and _parses(item):
+        head = str(err).split(" (not in the chemical dictionary")[0]
+        err.args = (f"{head} (not in the chemical dictionary; to use {item!r} as a SMILES, write 'smiles:{item}')",)
+    return err
+
+
 @lru_cache(maxsize=65536)
 def resolve_crosslinkers(text: str) -> tuple[CrosslinkerComponent, ...]:
     """Crosslinkers of a cell: dictionary names or SMILES, several separated by ``;``."""
@@ -189,18 +224,21 @@ def resolve_crosslinkers(text: str) -> tuple[CrosslinkerComponent, ...]:
     _check_cell(text, "crosslinker", items, "crosslinkers separated by ';'")
     out = []
     for item in items:
+        smiles = _explicit_smiles(item)
+        if smiles is not None:  # the user said it is a SMILES: its own error if it is not one
+            out.append(_crosslinker_from_smiles(smiles))
+            continue
+        # names first: a SMILES is tried only for text that does not read as a name
         chem = dictionary.get(item)
         if chem is not None:
             out.append(_crosslinker_from_chemical(chem))
             continue
+        if _NAME_LIKE.fullmatch(item):
+            raise _unknown_name(item, "crosslinker", _CROSSLINKER_ROLES)
         try:
             out.append(_crosslinker_from_smiles(item))
         except InvalidSmilesError:
-            raise UnknownChemicalError(
-                item,
-                role="crosslinker",
-                suggestions=dictionary.suggestions(item, _CROSSLINKER_ROLES),
-            ) from None
+            raise _unknown_name(item, "crosslinker", _CROSSLINKER_ROLES) from None
     return tuple(out)
 
 
@@ -232,18 +270,22 @@ def resolve_salt(text: str) -> SaltComponent | None:
         return None
     _check_cell(text, "salt", [text], "salt")
     dictionary = load_dictionary()
-    chem = dictionary.get(text)
+    explicit = _explicit_smiles(text.strip())
+    chem = dictionary.get(text) if explicit is None else None
     if chem is not None:
         if not chem.has_role("salt") or not chem.smiles:
             raise InvalidValueError("salt", text, f"a lithium salt, not a {'/'.join(sorted(chem.roles))}")
         smiles, label = chem.smiles, chem.name
+    elif explicit is not None:
+        smiles, label = explicit, ""
     else:
+        # names first, as for crosslinkers: text that reads as a name is not tried as SMILES
+        if _NAME_LIKE.fullmatch(text.strip()):
+            raise _unknown_name(text, "salt", ("salt",))
         try:
             parse_smiles(text, field="salt")
         except InvalidSmilesError:
-            raise UnknownChemicalError(
-                text, role="salt", suggestions=dictionary.suggestions(text, ("salt",))
-            ) from None
+            raise _unknown_name(text, "salt", ("salt",)) from None
         smiles, label = text, ""
     mol = parse_smiles(smiles, field="salt")
     canonical = Chem.MolToSmiles(mol)

@@ -27,6 +27,7 @@ from spepred.chem.resolve import (
     resolve_matrix,
 )
 from spepred.errors import InvalidValueError, RowError, SpepredError, TableValidationError
+from spepred.values import FALSE_WORDS, TRUE_WORDS
 
 DEFAULT_SALT = "LiTFSI"
 DEFAULT_TEMPERATURE_C = 25.0
@@ -95,8 +96,8 @@ COLUMNS = (
 #: Columns a user's table may carry (everything else is passed through untouched).
 INPUT_COLUMNS = frozenset(COLUMNS)
 
-_TRUE = frozenset({"true", "1", "yes", "y", "t"})
-_FALSE = frozenset({"false", "0", "no", "n", "f", ""})
+_TRUE = TRUE_WORDS
+_FALSE = FALSE_WORDS | {""}  # an empty plasticized cell means not plasticized
 
 
 def _add_flag(flags: np.ndarray, mask: np.ndarray, flag: str) -> np.ndarray:
@@ -189,7 +190,12 @@ def _present(v: object) -> bool:
 
 def _parse_numbers(raw: np.ndarray) -> np.ndarray:
     try:
-        return pd.to_numeric(pd.Series(raw, copy=False), errors="coerce").to_numpy(dtype=np.float64)
+        parsed = pd.to_numeric(pd.Series(raw, copy=False), errors="coerce")
+        if parsed.dtype.kind in "fiub":
+            return parsed.to_numpy(dtype=np.float64)
+        # complex cells: a cast to float would silently drop the imaginary part (25+3j
+        # predicted at 25 °C); the per-cell parser refuses them as "expected a number"
+        raise TypeError(parsed.dtype)
     except (OverflowError, TypeError, ValueError):
         # a cell that even errors="coerce" chokes on (an int beyond the float range):
         # parse cell by cell, such ints become +-inf and fail as "not a finite number"
@@ -197,13 +203,16 @@ def _parse_numbers(raw: np.ndarray) -> np.ndarray:
 
 
 def _parse_number(value: object) -> float:
+    if isinstance(value, (complex, np.complexfloating)):
+        return math.nan  # not a real number: reported as "expected a number"
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             return float(value)
         except OverflowError:
             return math.inf if value > 0 else -math.inf
     try:
-        return float(pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0])
+        parsed = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce")
+        return float(parsed.iloc[0]) if parsed.dtype.kind in "fiub" else math.nan
     except (OverflowError, TypeError, ValueError):
         return math.nan
 

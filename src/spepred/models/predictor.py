@@ -63,6 +63,26 @@ MAX_CURVE_POINTS = 1000
 BLOCK_CACHE_SIZE = 4096
 
 
+_NUMERIC_KWARG_COLUMNS = frozenset({"filler_wt_pct", "salt_molality_mol_kg", "mw_g_mol", "temperature_C"})
+
+
+def _check_keyword_number(key: str, value: object) -> None:
+    """One formulation's number, typed by its user: NaN is refused, not read as "missing"
+    (``temperature=nan`` used to predict at the 25 °C default, ``molality=nan`` as if no
+    molality were given), and a complex number is refused rather than cut to its real
+    part. A table cell may still be empty; a keyword is left out instead."""
+    if value is None or isinstance(value, str):
+        return  # text is parsed (and refused if need be) by the table validation
+    if isinstance(value, (complex, np.complexfloating)):
+        raise InvalidValueError(key, value, "a real number, not a complex one")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return  # not a number at all: the validation says "expected a number"
+    if number != number:
+        raise InvalidValueError(key, value, "a number, not NaN (leave it out when it is not known)")
+
+
 def formulation_frame(**kwargs) -> pd.DataFrame:
     """One formulation (or several temperatures of one) from keyword arguments, as a table
     (see :func:`formulation_rows`)."""
@@ -92,7 +112,11 @@ def formulation_rows(**kwargs) -> list[dict[str, object]]:
             value = ";".join(str(v) for v in value)
         elif col == "temperature_C" and isinstance(value, (list, tuple, np.ndarray, range)):
             temps = list(value)
+            for t in temps:
+                _check_keyword_number(key, t)
             continue
+        elif col in _NUMERIC_KWARG_COLUMNS:
+            _check_keyword_number(key, value)
         row[col] = value
     if "monomer_smiles" not in row:
         raise InvalidValueError("smiles", None, "at least one matrix SMILES (smiles=...)")

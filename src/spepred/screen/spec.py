@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from spepred.data.schema import CONDITION_COLUMNS, CROSSLINK_TYPE_VALUES, FORMULATION_COLUMNS
-from spepred.errors import ConfigError, SpepredError
+from spepred.errors import ConfigError, InvalidValueError, SpepredError
+from spepred.values import MAX_RANGE_POINTS, NONE_WORDS, parse_bool, parse_number_or_range
 
 #: Spec keys -> what each holds (the text of the "unknown key" message lists them).
 SPEC_KEYS: dict[str, str] = {
@@ -47,10 +48,8 @@ SPEC_KEYS: dict[str, str] = {
 #: Library sources (key in :mod:`spepred.data.sources`) that ``input`` may name.
 LIBRARY_SOURCES = ("polyinfo_candidates",)
 ROW_COLUMN = "library_row"
-MAX_RANGE_POINTS = 1000
 MAX_LISTED = 20
 _NUMERIC = {c.name: c for c in CONDITION_COLUMNS}
-_NONE_WORDS = {"", "none", "no", "null", "-", "n/a", "na"}
 
 
 class LibrarySpecError(ConfigError):
@@ -393,7 +392,7 @@ def _dedupe(values: list, key: str, problems: list[str]) -> list:
 
 
 def _blank_none(text: str) -> str:
-    return "" if text.strip().casefold() in _NONE_WORDS else text
+    return "" if text.strip().casefold() in NONE_WORDS else text
 
 
 def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] | None:
@@ -477,24 +476,12 @@ def _parse_number(item: object, key: str, problems: list[str]) -> list[float]:
     if isinstance(item, (int, float)):
         values = [float(item)]
     elif isinstance(item, str):
-        parts = [p.strip() for p in item.split(":")]
+        # the one start:stop:step parser, shared with spepred predict --temperature
         try:
-            if len(parts) == 1:
-                values = [float(parts[0])]
-            elif len(parts) == 3:
-                start, stop, step = (float(p) for p in parts)
-                if not (step > 0 and stop >= start):
-                    problems.append(f"{key}: invalid range {item!r}: expected start:stop:step with step > 0 and stop >= start")
-                    return []
-                n = int(math.floor((stop - start) / step + 1e-9)) + 1
-                if n > MAX_RANGE_POINTS:
-                    problems.append(f"{key}: invalid range {item!r}: expected at most {MAX_RANGE_POINTS} values, got {n}")
-                    return []
-                values = [round(start + i * step, 10) for i in range(n)]
-            else:
-                raise ValueError
-        except ValueError:
-            problems.append(f"{key}: invalid value {item!r}: expected a number{unit} or a range start:stop:step")
+            values = parse_number_or_range(item, field=key, unit=spec.unit if spec else "", max_points=MAX_RANGE_POINTS)
+        except InvalidValueError as err:
+            kind = "range" if ":" in item else "value"
+            problems.append(f"{key}: invalid {kind} {item!r}: expected {err.expected}")
             return []
     else:
         problems.append(f"{key}: invalid value {item!r}: expected a number{unit}")
@@ -534,11 +521,9 @@ def _bools(value: object, problems: list[str]) -> list[bool] | None:
         return None
     out = []
     for item in _as_list(value):
-        if isinstance(item, bool):
-            out.append(item)
-        elif isinstance(item, str) and item.strip().casefold() in ("true", "false", "yes", "no"):
-            out.append(item.strip().casefold() in ("true", "yes"))
-        else:
+        try:
+            out.append(parse_bool(item, field="plasticized"))
+        except InvalidValueError:
             problems.append(f"plasticized: invalid value {item!r}: expected true or false")
     return _dedupe(out, "plasticized", problems)
 
