@@ -88,7 +88,7 @@ def test_verbose_shows_the_traceback(capsys, model):
 
 def test_csv_without_monomer_smiles(capsys, model, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("smiles,crosslinker\nCCO,PETEA\n")
+    bad.write_text("smile,crosslinker\nCCO,PETEA\n")  # smiles (any case) is accepted
     code, _, err = run(capsys, "predict", "--input", str(bad), "--model", model)
     assert code == 2 and "monomer_smiles" in err and "required column missing" in err
 

@@ -15,6 +15,7 @@ EXIT_USAGE = 2
 
 
 def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``-v`` and ``-q``, accepted before the sub-command and after it, by every command."""
     # sub-commands must not reset a -v given before them (argparse sub-parser defaults win)
     p.add_argument(
         "-v",
@@ -23,6 +24,22 @@ def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
         default=False if top else argparse.SUPPRESS,
         help="show tracebacks and debug logs",
     )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="no progress bars, no summary lines; only results and errors",
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spepred")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
@@ -64,11 +81,11 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
     from spepred.data.schema import read_table
     from spepred.featurize import FeaturizerConfig
 
-    table = read_table(args.input)
+    table = read_table(args.input, smiles_column=args.smiles_column)
     config = FeaturizerConfig(morgan_size=args.morgan_size, use_xtb=args.xtb)
     bar = _Progress("featurizing building blocks", enabled=not args.quiet)
     try:
-        normalized, result = api.featurize(table, config, source=Path(args.input).name, progress=bar)
+        normalized, result = api.featurize(table, config, source=Path(args.input).name if args.input != "-" else "stdin", progress=bar)
     finally:
         bar.close()
     out = Path(args.output)
@@ -300,23 +317,52 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _predict_batch(args: argparse.Namespace) -> int:
+    """``predict --input``: the table is read, predicted and written chunk by chunk
+    (``--chunk-rows``), so memory does not grow with its length."""
     from pathlib import Path
 
     from spepred import api
-    from spepred.data.schema import read_table, write_table
+    from spepred.data.schema import STDIN, iter_table, write_table_chunks
 
-    table = read_table(args.input)
+    chunks = iter_table(args.input, chunk_rows=args.chunk_rows, smiles_column=args.smiles_column)
+    first = next(chunks)  # the file's own errors (header, encoding) before the model loads
     predictor = api.load_predictor(args.model)
-    pred = predictor.predict(table, source=Path(args.input).name)
-    n_ok = int((pred["status"] == "ok").sum())
+    source = "stdin" if args.input == STDIN else Path(args.input).name
+    counts = {"rows": 0, "ok": 0}
+
+    def predicted():
+        import itertools
+
+        for chunk in itertools.chain([first], chunks):
+            pred = predictor.predict(chunk, source=source)
+            counts["rows"] += len(pred)
+            counts["ok"] += int((pred["status"] == "ok").sum())
+            yield pred
+
     if args.output:
-        out = write_table(pred, args.output)
-        print(f"{len(pred)} rows: {n_ok} predicted, {len(pred) - n_ok} with a status explaining why not -> {out}")
+        out, _ = write_table_chunks(predicted(), args.output)
+        n, n_ok = counts["rows"], counts["ok"]
+        _info(args, f"{n} rows: {n_ok} predicted, {n - n_ok} with a status explaining why not -> {out}")
     elif args.format == "json":
-        sys.stdout.write(pred.to_json(orient="records") + "\n")
+        # one JSON array, written as the chunks come
+        sys.stdout.write("[")
+        sep = ""
+        for pred in predicted():
+            body = pred.to_json(orient="records")[1:-1]
+            if body:
+                sys.stdout.write(sep + body)
+                sep = ","
+        sys.stdout.write("]\n")
     else:
-        sys.stdout.write(pred.to_csv(index=False))
+        for i, pred in enumerate(predicted()):
+            sys.stdout.write(pred.to_csv(index=False, header=i == 0))
     return 0
+
+
+def _info(args: argparse.Namespace, message: str) -> None:
+    """A summary line on stdout, unless ``-q``."""
+    if not getattr(args, "quiet", False):
+        print(message)
 
 
 def render_screen_top(top, n: int = 10) -> str:
@@ -429,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_common(parser, top=True)
+    parser.add_argument("--version", action="version", version=f"spepred {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     data = sub.add_parser("data", help="build the harmonized formulation table")
@@ -455,11 +502,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     feat = sub.add_parser("featurize", help="formulation CSV -> feature matrix (Parquet)")
     _add_common(feat)
-    feat.add_argument("--input", required=True, help="formulation table (CSV or Parquet)")
+    feat.add_argument("--input", required=True, help="formulation table (CSV or Parquet; - reads CSV from stdin)")
+    feat.add_argument("--smiles-column", metavar="NAME", help="the column holding the matrix SMILES (default monomer_smiles)")
     feat.add_argument("--output", required=True, help="features Parquet (errors go next to it)")
     feat.add_argument("--morgan-size", type=int, default=256, help="folded Morgan size (256)")
     feat.add_argument("--xtb", action="store_true", help="add GFN2-xTB orbital energies (slow)")
-    feat.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     feat.set_defaults(func=_cmd_featurize)
 
     tr = sub.add_parser("train", help="train the σ, window and strength models (MLflow-tracked)")
@@ -487,7 +534,6 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
     tr.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for σ (5)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow")
-    tr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     tr.set_defaults(func=_cmd_train)
 
     pr = sub.add_parser(
@@ -510,8 +556,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pr.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
     pr.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (table)")
-    pr.add_argument("--input", help="batch: formulation table (CSV or Parquet)")
+    pr.add_argument("--input", help="batch: formulation table (CSV or Parquet; - reads CSV from stdin)")
     pr.add_argument("--output", help="batch: predictions file (CSV or Parquet); default stdout")
+    pr.add_argument(
+        "--smiles-column", metavar="NAME",
+        help="batch: the column holding the matrix SMILES (default monomer_smiles, or smiles in any case)",
+    )
+    pr.add_argument(
+        "--chunk-rows", type=int, default=50_000, metavar="N",
+        help="batch: rows read, predicted and written at a time (50000; memory grows with it, not with the file)",
+    )
     pr.set_defaults(func=_cmd_predict)
 
     sc = sub.add_parser(
@@ -553,7 +607,6 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
     sc.add_argument("--overwrite", action="store_true", help="discard what --output holds from another screen")
     sc.add_argument("--no-plot", action="store_true", help="do not draw pareto.png")
-    sc.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sc.set_defaults(func=_cmd_screen)
 
     sv = sub.add_parser("serve", help="HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")
@@ -575,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     from spepred.errors import SpepredError
@@ -592,6 +645,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("spepred: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (spepred predict ... | head): stop quietly, as Unix tools do;
+        # stdout goes to /dev/null so that the interpreter's final flush cannot fail again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,13 +41,14 @@ def _write(path, content) -> str:
 
 HOSTILE_FILES = {
     # name: (file content, expected exit code, text expected on stderr or in the output)
-    "missing_monomer_column": ("smiles,temperature_C\nCCO,25\n", 2, "required column missing"),
+    "missing_monomer_column": ("smi,temperature_C\nCCO,25\n", 2, "required column missing"),
     "header_only": ("monomer_smiles\n", 0, "0 rows"),
     "empty_file": ("", 2, "the file is empty"),
     "only_newlines": ("\n\n\n", 2, "the file is empty"),
     "extra_columns": ("monomer_smiles,colour,notes\nCCO,red,hi\n", 0, "1 predicted"),
     "output_column_names_in_input": ("monomer_smiles,status,log10_sigma_S_cm_pred,warnings\nCCO,x,1,y\n", 0, "1 predicted"),
-    "duplicate_header_names": ("monomer_smiles,monomer_smiles\nCCO,CCC\n", 0, "1 rows"),
+    "duplicate_header_names": ("monomer_smiles,monomer_smiles\nCCO,CCC\n", 2, "duplicate column names"),
+    "old_mac_line_endings": ("monomer_smiles,temperature_C\rCCO,25\rCCO,30\r", 0, "2 predicted"),
     "latin1_encoding": ("monomer_smiles,notes\nCCO,café\n".encode("latin-1"), 2, "not UTF-8 text"),
     "utf16_encoding": ("monomer_smiles\nCCO\n".encode("utf-16"), 2, "not UTF-8 text"),
     "utf8_byte_order_mark": ("\ufeffmonomer_smiles\nCCO\n".encode("utf-8"), 0, "1 predicted"),

@@ -205,3 +205,171 @@ def test_one_word_list_for_none_and_for_true_false():
     rows = lib.rows(np.arange(lib.n_rows))
     assert set(rows["crosslinker"]) == {"", "PETEA"} and set(rows["plasticized"]) == {True, False}
     assert parse_bool("Y") is True and parse_bool("0") is False
+
+
+# -- 21.3 / 21.8 / 21.10: reading files --------------------------------------------------
+def _cpu_run(argv, capsys):
+    t0 = time.process_time()
+    rc, out, err = _run(argv, capsys)
+    return rc, out, err, time.process_time() - t0
+
+
+@pytest.mark.parametrize("where", ["first_row", "third_row"])
+def test_a_million_fields_under_a_one_column_header_is_refused_quickly(where, model, tmp_path, capsys):
+    src = tmp_path / "wide.csv"
+    wide = ",".join(["C"] * 1_000_000)
+    rows = [wide] if where == "first_row" else ["CCO", "CCO", wide]
+    src.write_text("monomer_smiles\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    rc, _, err, cpu = _cpu_run(["predict", "--input", str(src), "--output", str(out), "--model", model], capsys)
+    _one_line_error(rc, err, "more fields than the header" if where == "first_row" else "Expected 1 fields")
+    assert not out.exists()
+    assert cpu < 10, f"{cpu:.1f} CPU s (was 66 CPU s and 1.6 GB before the first row was counted)"
+
+
+def test_old_mac_line_endings_are_read(model, tmp_path, capsys):
+    src = tmp_path / "mac.csv"
+    src.write_bytes(b"monomer_smiles,temperature_C\rCCO,25\rC=CC(=O)OCCO,60\r")
+    out = tmp_path / "out.csv"
+    rc, stdout, err = _run(["predict", "--input", str(src), "--output", str(out), "--model", model], capsys)
+    assert rc == 0, err
+    pred = pd.read_csv(out)
+    assert pred["monomer_smiles"].tolist() == ["CCO", "C=CC(=O)OCCO"]
+    assert pred["temperature_C"].tolist() == [25, 60] and (pred["status"] == "ok").all()
+
+
+@pytest.mark.parametrize("header", ["monomer_smiles,monomer_smiles", "monomer_smiles,temperature_C,temperature_C"])
+def test_duplicate_header_names_are_refused_by_name(header, model, tmp_path, capsys):
+    src = tmp_path / "dup.csv"
+    n = header.count(",") + 1
+    src.write_text(header + "\n" + ",".join(["CCO"] + ["25"] * (n - 1)) + "\n", encoding="utf-8")
+    rc, _, err = _run(["predict", "--input", str(src), "--model", model], capsys)
+    name = header.split(",")[-1]
+    _one_line_error(rc, err, "duplicate column names", repr(name))
+
+
+def test_duplicate_names_in_parquet_and_dataframes_are_refused(predictor, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from spepred.data.schema import read_table
+    from spepred.errors import TableValidationError
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table([pa.array(["CCO"]), pa.array(["CCC"])], names=["monomer_smiles", "monomer_smiles"]), path)
+    with pytest.raises(SpepredError, match="duplicate column names.*'monomer_smiles'"):
+        read_table(path)
+    frame = pd.DataFrame([["CCO", "CCC"]], columns=["monomer_smiles", "monomer_smiles"])
+    with pytest.raises(TableValidationError, match="duplicate column name"):
+        predictor.predict(frame)
+
+
+def test_input_dash_reads_standard_input(model, capsys, monkeypatch):
+    import io
+    import sys
+
+    data = b"SMILES,temperature_C\nCCO,25\nC=CC(=O)OCCO,40\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    rc, out, err = _run(["predict", "--input", "-", "--model", model], capsys)
+    assert rc == 0, err
+    pred = pd.read_csv(io.StringIO(out))
+    assert pred["monomer_smiles"].tolist() == ["CCO", "C=CC(=O)OCCO"] and (pred["status"] == "ok").all()
+
+
+def test_smiles_column_option_and_case(model, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("name,smi\nhea,C=CC(=O)OCCO\n", encoding="utf-8")
+    rc, out, err = _run(["predict", "--input", str(src), "--smiles-column", "smi", "--model", model], capsys)
+    assert rc == 0, err
+    assert "C=CC(=O)OCCO" in out and ",ok" in out
+    rc, _, err = _run(["predict", "--input", str(src), "--smiles-column", "nope", "--model", model], capsys)
+    _one_line_error(rc, err, "--smiles-column 'nope'", "name, smi")
+    rc, _, err = _run(["predict", "--input", str(src), "--model", model], capsys)
+    assert rc == 2 and "required column missing" in err and "Traceback" not in err
+    for name in ("SMILES", "Smiles", "Monomer_SMILES"):
+        src.write_text(f"{name}\nC=CC(=O)OCCO\n", encoding="utf-8")
+        rc, out, err = _run(["predict", "--input", str(src), "--model", model], capsys)
+        assert rc == 0 and ",ok" in out, (name, err)
+
+
+def test_predict_input_is_streamed_in_chunks(model, tmp_path, capsys, monkeypatch):
+    from spepred.models.predictor import Predictor
+
+    src = tmp_path / "in.csv"
+    rows = ["CCO", "C=CC(=O)OCCO", "C1CC", "[*]CCO[*]", "C=CC(=O)OCCO junk"] * 3
+    pd.DataFrame({"monomer_smiles": rows, "temperature_C": range(15)}).to_csv(src, index=False)
+    whole = tmp_path / "whole.csv"
+    rc, _, err = _run(["predict", "--input", str(src), "--output", str(whole), "--model", model], capsys)
+    assert rc == 0, err
+    seen: list[int] = []
+    real = Predictor.predict
+
+    def spy(self, table=None, /, **kw):
+        seen.append(len(table))
+        return real(self, table, **kw)
+
+    monkeypatch.setattr(Predictor, "predict", spy)
+    for out_name in ("chunked.csv", "chunked.parquet"):
+        out = tmp_path / out_name
+        seen.clear()
+        rc, stdout, err = _run(
+            ["predict", "--input", str(src), "--output", str(out), "--chunk-rows", "4", "--model", model], capsys
+        )
+        assert rc == 0, err
+        assert seen == [4, 4, 4, 3] and "15 rows: 9 predicted" in stdout
+        expected = pd.read_csv(whole)
+        if out.suffix == ".csv":
+            pd.testing.assert_frame_equal(pd.read_csv(out), expected)
+        else:  # Parquet keeps the input cells as the text they were read as
+            got = pd.read_parquet(out)
+            assert got["temperature_C"].tolist() == [str(t) for t in range(15)]
+            for col in ("monomer_smiles", "status", "log10_sigma_S_cm_pred", "in_domain"):
+                pd.testing.assert_series_equal(got[col], expected[col], check_dtype=False)
+
+
+def test_a_bad_row_in_a_later_chunk_leaves_no_output(model, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("monomer_smiles\n" + "CCO\n" * 10 + "CCO,1,2\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    rc, _, err = _run(["predict", "--input", str(src), "--output", str(out), "--chunk-rows", "3", "--model", model], capsys)
+    _one_line_error(rc, err, "malformed CSV")
+    assert not out.exists() and not list(tmp_path.glob(".out.csv*"))
+
+
+# -- 19.4: a Unix-friendly command line ---------------------------------------------------
+def test_version(capsys):
+    rc, out, _ = _run(["--version"], capsys)
+    assert rc == 0 and out.startswith("spepred ")
+
+
+@pytest.mark.parametrize("command", [["data", "build"], ["featurize"], ["train"], ["predict"], ["screen"], ["serve"]])
+@pytest.mark.parametrize("flag", ["-q", "-v", "--quiet", "--verbose"])
+def test_quiet_and_verbose_on_every_subcommand(command, flag, capsys):
+    rc, out, err = _run([*command, flag, "--help"], capsys)
+    assert rc == 0, err
+    assert "-q, --quiet" in out and "-v, --verbose" in out
+
+
+def test_predict_quiet_drops_the_summary_line(model, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("monomer_smiles\nCCO\n", encoding="utf-8")
+    rc, out, err = _run(["-q", "predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", model], capsys)
+    assert rc == 0 and out == "" and err == ""
+
+
+def test_the_model_is_never_taken_from_the_working_directory(tiny_trained, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from spepred import api
+
+    monkeypatch.delenv("SPEPRED_MODEL", raising=False)
+    shutil.copytree(tiny_trained[0].bundle_dir, tmp_path / "models" / "default")
+    monkeypatch.chdir(tmp_path)
+    assert api.default_model_path() == api.shipped_model_path()
+    shipped = api.load_predictor().model_version
+    tiny = api.load_predictor("models/default").model_version
+    assert shipped != tiny
+    rc, out, err = _run(["predict", "--smiles", HEA, "--format", "json"], capsys)
+    assert rc == 0 and f'"model_version": "{shipped}"' in out
+    rc, out, err = _run(["predict", "--smiles", HEA, "--format", "json", "--model", "models/default"], capsys)
+    assert rc == 0 and f'"model_version": "{tiny}"' in out
