@@ -57,6 +57,9 @@ _TRANS = {
 }
 
 
+_TAG = re.compile(r"</?(?:sup|sub|i|b|em|strong|span)[^>]*>", re.I)
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(str.maketrans(_TRANS))
     return re.sub(r"\s+", " ", text).strip().casefold()
@@ -74,8 +77,9 @@ _SCI_E = re.compile(r"(\d+(?:\.\d+)?)\s*e\s*([-+]?\d+)", re.I)
 
 
 def numbers(text: str) -> set[float]:
-    """Every number a quote holds: plain numbers and a × 10^b / aE-b values."""
-    t = normalize(text)
+    """Every number a quote holds: plain numbers and a × 10^b / aE-b values (HTML sup/sub
+    tags, as stored pages often keep them, are read through)."""
+    t = normalize(_TAG.sub(" ", text))
     out: set[float] = set()
     for m in _SCI.finditer(t):
         out.add(float(m.group(1)) * 10 ** int(m.group(2).replace(" ", "")))

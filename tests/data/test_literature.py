@@ -99,6 +99,7 @@ def test_papers_are_keyed_by_doi_then_url():
         ("sigma_S_cm", 1e-4, "reaches values higher than 10(-4) S cm(-1)", True),
         ("sigma_S_cm", 1e-3, "exceeding 10 \u22123 S/cm at 25 \u00b0C", True),
         ("sigma_S_cm", 1e-3, "exceeding 10 \u22124 S/cm", False),
+        ("sigma_S_cm", 6.28e-4, "6.28 \u00d7 10<sup>\u22124</sup> S cm<sup>\u22121</sup>", True),
     ],
 )
 def test_label_numbers_are_looked_for_in_the_quote(col, value, quote, found):
