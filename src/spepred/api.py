@@ -242,6 +242,7 @@ def screen(
     overwrite: bool = False,
     plot: bool = True,
     progress=None,
+    max_formulations: int | None = None,
 ):
     """Screen a virtual library: predict every formulation, rank, flag the Pareto front.
 
@@ -267,6 +268,10 @@ def screen(
     thresholds
         Requirements such as ``"window>=4.5"`` or ``"sigma >= 1e-4 S/cm"``: rows that miss
         one stay in the predictions, flagged ``feasible = False``, and are not ranked.
+    max_formulations
+        A library of more formulations is refused before it is planned (default
+        :data:`spepred.screen.spec.MAX_FORMULATIONS`, ten million); the message says how
+        many it holds.
 
     Returns
     -------
@@ -275,7 +280,10 @@ def screen(
     from spepred.screen import Library, Objective, Threshold, load_spec
     from spepred.screen.runner import run_screen
 
-    library = spec if isinstance(spec, Library) else load_spec(spec, overrides=options)
+    from spepred.screen.spec import MAX_FORMULATIONS
+
+    limit = MAX_FORMULATIONS if max_formulations is None else max_formulations
+    library = spec if isinstance(spec, Library) else load_spec(spec, overrides=options, max_formulations=limit)
     obj = Objective.from_options(objective, weights=weights, ranges=ranges, bound=bound)
     ths = [t if isinstance(t, Threshold) else Threshold.parse(t) for t in thresholds]
     bundle = Path(model) if model is not None else default_model_path()
@@ -295,4 +303,5 @@ def screen(
         overwrite=overwrite,
         plot=plot,
         progress=progress,
+        max_formulations=limit,
     )

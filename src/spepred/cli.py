@@ -425,6 +425,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             plot=not args.no_plot,
             progress=bar,
+            max_formulations=args.max_formulations,
         )
     finally:
         bar.close()
@@ -607,6 +608,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
     sc.add_argument("--overwrite", action="store_true", help="discard what --output holds from another screen")
     sc.add_argument("--no-plot", action="store_true", help="do not draw pareto.png")
+    sc.add_argument(
+        "--max-formulations", type=int, metavar="N",
+        help="refuse a library larger than this before starting (default 10,000,000)",
+    )
     sc.set_defaults(func=_cmd_screen)
 
     sv = sub.add_parser("serve", help="HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")

@@ -373,3 +373,50 @@ def test_the_model_is_never_taken_from_the_working_directory(tiny_trained, tmp_p
     assert rc == 0 and f'"model_version": "{shipped}"' in out
     rc, out, err = _run(["predict", "--smiles", HEA, "--format", "json", "--model", "models/default"], capsys)
     assert rc == 0 and f'"model_version": "{tiny}"' in out
+
+
+# -- 21.3: a screen's size is capped before it is planned --------------------------------
+def test_a_billion_formulation_spec_is_refused_before_planning(model, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["screen", "--monomers", HEA, "--temperature", "0:299.7:0.3", "--molality", "0:999:1",
+            "--mw", "1:1000:1", "--output", str(out), "--model", model, "-q"]
+    rc, _, err, cpu = _cpu_run(argv, capsys)
+    _one_line_error(rc, err, "1,000,000,000 formulations", "10,000,000", "--max-formulations 1000000000")
+    assert not out.exists() and cpu < 10
+
+
+def test_the_cap_is_raised_by_a_flag_and_holds_for_a_library_object(model, tmp_path, capsys):
+    from spepred import api
+    from spepred.screen import LibrarySpecError, load_spec
+
+    argv = ["screen", "--monomers", HEA, "--temperature", "0:20:10", "--output", str(tmp_path / "a"), "--model", model,
+            "-q", "--no-plot"]
+    rc, _, err = _run([*argv, "--max-formulations", "2"], capsys)
+    _one_line_error(rc, err, "3 formulations", "limit of 2")
+    rc, out, err = _run([*argv, "--max-formulations", "3"], capsys)
+    assert rc == 0, err
+    lib = load_spec({"monomers": [HEA], "temperature_C": ["0:20:10"]})
+    with pytest.raises(LibrarySpecError, match="3 formulations"):
+        api.screen(lib, output=tmp_path / "b", model=model, max_formulations=2, plot=False)
+
+
+def test_an_input_table_over_the_cap_is_refused_while_read(model, tmp_path, monkeypatch, capsys):
+    from spepred.data import schema
+    from spepred.screen import LibrarySpecError, load_spec
+
+    src = tmp_path / "big.csv"
+    src.write_text("monomer_smiles\n" + "CCO\n" * 25, encoding="utf-8")
+    monkeypatch.setattr(schema, "READ_CHUNK_ROWS", 10)
+    read: list[int] = []
+    real = schema.iter_table
+
+    def spy(*a, **kw):
+        for chunk in real(*a, chunk_rows=10):
+            read.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(schema, "iter_table", spy)
+    with pytest.raises(LibrarySpecError, match="more than 12 rows"):
+        load_spec({"input": str(src)}, max_formulations=12)
+    assert read == [10, 10]  # stopped at the chunk that crossed the cap, never read the rest
+    assert load_spec({"input": str(src)}, max_formulations=25).n_rows == 25

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from spepred.errors import InvalidValueError
 from spepred.screen.objectives import PROPERTIES, Objective, Threshold, property_values
 from spepred.screen.pareto import pareto_front
-from spepred.screen.spec import ROW_COLUMN, Library
+from spepred.screen.spec import MAX_FORMULATIONS, ROW_COLUMN, Library, check_size
 from spepred.screen.store import ChunkStore, model_fingerprint, prediction_schema, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,15 @@ def run_screen(
     overwrite: bool = False,
     plot: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    max_formulations: int | None = MAX_FORMULATIONS,
 ) -> ScreenResult:
     """Predict every formulation of ``library`` (resumably) and rank them.
 
     See :func:`spepred.api.screen` for the parameters.
     """
+    # before anything is planned or written: 10^9 formulations would be accepted, started,
+    # run for half a day and then ranked with every row in memory
+    check_size(library.n_rows, max_formulations, library.describe(), library.origin or "library spec")
     if engine not in ENGINES:
         raise InvalidValueError("engine", engine, "one of " + ", ".join(ENGINES))
     if output_format not in FORMATS:
