@@ -132,6 +132,21 @@ SOURCES: dict[str, Source] = {
             local_path="hatakeyama2022/Chemical-2022-03-16.csv",
             role="lookup",
         ),
+        Source(
+            key="polymetrix_tg",
+            repo="lamalab-org/PolyMetriX",
+            commit="7355266b0859e0cb597cf1947b1a5d677596e852",
+            path="data/Polymer_Tg.csv",
+            sha256="89c500a8df1381c855e691c75849ee6c6e7a19f20a62efc35f7d57e85fc8184a",
+            license="MIT",
+            citation=(
+                "S. Kunchapu, K. M. Jablonka, PolyMetriX: An Ecosystem for Digital Polymer "
+                "Chemistry, ChemRxiv 2025, doi:10.26434/chemrxiv-2025-s2f2r (curated "
+                "experimental glass transition temperatures)"
+            ),
+            local_path="polymetrix_tg/Polymer_Tg.csv",
+            role="auxiliary",
+        ),
     )
 }
 
