@@ -1,13 +1,16 @@
 """Memory per input row of ``spepred predict --input``, and a large CSV screened end to end.
 
-Prints two tables.
+Prints three tables.
 
 1. ``predict --input X.csv --output Y.csv`` on two table sizes (default 50,000 and 200,000
    rows from a few hundred building blocks, ``featurize_speed.library``), each in its own
    process: peak RSS, and the memory per row as the slope between the two sizes (what a
    table ten times longer would add). ``--src DIR`` runs another checkout's code (its
    ``DIR/src`` first on ``PYTHONPATH``), so the same table measures the code before a change.
-2. ``spepred screen --input X.csv`` on a CSV of ``--screen-rows`` rows (default 500,000),
+2. Inputs that must be refused at once (a million fields under a one-column header, in
+   the first and in a later row; a screen spec of 10^9 formulations): exit code, CPU
+   seconds and peak RSS of the process.
+3. ``spepred screen --input X.csv`` on a CSV of ``--screen-rows`` rows (default 500,000),
    end to end in its own process (reading, library, prediction on both cores, ranking,
    Pareto front, final Parquet, plot): wall time, rows/min against the 1,000,000 rows/min
    target, and the peak RSS of the process and its workers (sampled from /proc).
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +37,8 @@ RUN_CLI = (
     "import resource, sys\n"
     "from spepred.cli import main\n"
     "rc = main(sys.argv[1:])\n"
-    "sys.stderr.write(f'\\nMAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+    "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "sys.stderr.write(f'\\nMAXRSS_KB {u.ru_maxrss} CPU_S {u.ru_utime + u.ru_stime}\\n')\n"
     "sys.exit(rc)\n"
 )
 
@@ -112,6 +117,36 @@ def screen_run(csv: Path, out: Path, src: Path | None) -> tuple[float, int, str]
     return wall, peak[0], line
 
 
+def refusals(tmp: Path, src: Path | None, timeout: float) -> list[tuple[str, str, float, int, str]]:
+    """Inputs that must be refused at once: (what, exit code, CPU s, peak RSS, message)."""
+    wide = ",".join(["C"] * 1_000_000)
+    (tmp / "wide_first.csv").write_text("monomer_smiles\n" + wide + "\n")
+    (tmp / "wide_third.csv").write_text("monomer_smiles\nCCO\nCCO\n" + wide + "\n")
+    cases = [
+        ("1-column header, 1,000,000-field first row", ["predict", "--input", str(tmp / "wide_first.csv"), "--output", str(tmp / "o.csv")]),
+        ("1-column header, 1,000,000-field third row", ["predict", "--input", str(tmp / "wide_third.csv"), "--output", str(tmp / "o.csv")]),
+        ("screen spec of 10^9 formulations", ["screen", "--monomers", "C=CC(=O)OCCO", "--temperature", "0:299.7:0.3",
+                                              "--molality", "0:999:1", "--mw", "1:1000:1", "--output", str(tmp / "big"), "-q"]),
+    ]
+    out = []
+    for what, argv in cases:
+        # own session: on timeout the whole group goes, the screen's worker processes too
+        proc = subprocess.Popen([sys.executable, "-c", RUN_CLI, *argv], env=_env(src), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            _, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            out.append((what, "-", float("nan"), 0, f"still running after {timeout:.0f} s wall (killed)"))
+            continue
+        tail = stderr.rsplit("MAXRSS_KB", 1)
+        kb, cpu = (int(tail[1].split()[0]), float(tail[1].split()[2])) if len(tail) == 2 else (0, float("nan"))
+        msg = next((ln for ln in tail[0].splitlines() if ln.startswith("spepred: error:")), tail[0].strip()[-100:])
+        out.append((what, str(proc.returncode), cpu, kb * 1024, msg[:110]))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="50000,200000", help="two table sizes for predict --input")
@@ -119,6 +154,8 @@ def main() -> int:
     ap.add_argument("--src", type=Path, help="measure another checkout's code (DIR/src)")
     ap.add_argument("--no-screen", action="store_true")
     ap.add_argument("--no-predict", action="store_true")
+    ap.add_argument("--no-refusals", action="store_true")
+    ap.add_argument("--refusal-timeout", type=float, default=300, help="wall seconds before a refusal run is killed")
     args = ap.parse_args()
     sizes = [int(x) for x in args.rows.split(",")]
     code = f"{args.src}" if args.src else "this checkout"
@@ -141,6 +178,14 @@ def main() -> int:
             (n1, _, _, r1), (n2, _, _, r2) = results[0], results[-1]
             if n2 > n1:
                 print(f"memory per row (slope {n1:,} -> {n2:,} rows): {(r2 - r1) / (n2 - n1):,.0f} bytes")
+            print()
+        if not args.no_refusals:
+            print(f"refused at once (code: {code}; load average before {os.getloadavg()[0]:.2f})")
+            hdr = f"{'input':<46}{'exit':>5}{'CPU s':>8}{'peak RSS':>11}  message"
+            print(hdr)
+            print("-" * (len(hdr) + 40))
+            for what, rc, cpu, rss, msg in refusals(tmp, args.src, args.refusal_timeout):
+                print(f"{what:<46}{rc:>5}{cpu:>8.2f}{rss / 2**20:>7.0f} MiB  {msg}")
             print()
         if not args.no_screen:
             csv = tmp / "screen.csv"
