@@ -132,18 +132,36 @@ def train(
         Formulation tables (paths or DataFrames) with labels. ``None``: the default sources
         (review + public datasets). Given: only these tables, unless ``with_defaults``.
     model_dir
-        Where the bundle is written (atomically).
+        Where the bundle is written (atomically, after the MLflow run is recorded). It
+        must not exist, be empty, or be a spepred bundle and nothing else: anything else
+        (a folder of other files, a file) is refused before training starts.
     tracking_uri
         MLflow tracking URI; default ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``
         in the working directory.
     run_name
         Name of the MLflow run (default: MLflow's generated name).
     """
-    from spepred.models.bundle import load_bundle, publish_bundle, staging_directory, write_bundle
+    from spepred.models.bundle import (
+        check_replaceable,
+        load_bundle,
+        publish_bundle,
+        staging_directory,
+        write_bundle,
+    )
     from spepred.models.config import TrainConfig
     from spepred.models.report import metrics_table
     from spepred.models.train import train_models
 
+    # everything that can be refused is refused before any training time is spent: a
+    # model_dir that is not a bundle (it would be replaced), a tracking store that cannot
+    # be opened (the run would fail after the bundle had been replaced)
+    check_replaceable(model_dir)
+    uri = None
+    if track:
+        from spepred.tracking.runs import check_tracking_uri, resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri)
+        check_tracking_uri(uri)
     cfg = config or TrainConfig()
     changes = {"seed": seed, "cv_folds": cv_folds}
     if targets:
@@ -152,28 +170,30 @@ def train(
     table, card = load_training_table(data, with_defaults=with_defaults)
     result = train_models(table, cfg, progress=progress)
     t0 = time.perf_counter()
-    # written once into a private staging directory; the published bundle and the MLflow
-    # run are both that copy, even when another training writes to model_dir meanwhile
+    # written once into a private staging directory; the MLflow run and the published
+    # bundle are both that copy, even when another training writes to model_dir meanwhile.
+    # The run is recorded first and the bundle published after it: a training killed at
+    # any point leaves either the previous bundle or a new one that has its run.
     with staging_directory(model_dir) as staged:
         write_bundle(result, staged)
         meta = load_bundle(staged).meta
-        bundle_dir = publish_bundle(staged, model_dir)
         result.timings_s["bundle"] = time.perf_counter() - t0
         run = None
         if track:
             t0 = time.perf_counter()
-            from spepred.tracking.runs import log_training, resolve_tracking_uri
+            from spepred.tracking.runs import log_training
 
             run = log_training(
                 result,
                 staged,
-                tracking_uri=resolve_tracking_uri(tracking_uri),
+                tracking_uri=uri,
                 experiment=experiment,
                 data_card=card.to_dict() if card else None,
                 register=register,
                 run_name=run_name,
             )
             result.timings_s["mlflow"] = time.perf_counter() - t0
+        bundle_dir = publish_bundle(staged, model_dir)
     return TrainReport(
         result=result,
         bundle_dir=bundle_dir,

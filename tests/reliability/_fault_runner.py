@@ -9,7 +9,10 @@ internals, so the test keeps meaning the same thing while the training code chan
 * ``bundle``: half the bundle is on disk (second ``xgboost.Booster.save_model``);
 * ``swap``: the old bundle has been moved aside, the new one not yet renamed into place
   (the ``os.replace`` that moves a temporary bundle onto the model directory);
-* ``mlflow``: the bundle is published, the MLflow run is open (first ``mlflow.log_metric``).
+* ``mlflow``: the MLflow run is open, the bundle not yet published (first
+  ``mlflow.log_metric``);
+* ``published``: the new bundle has just been renamed into place (right after that
+  ``os.replace`` returns).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ def main() -> int:
         sys.stderr.flush()
         os.kill(os.getpid(), sig)
 
-    def hook(owner, name, when):
+    def hook(owner, name, when, *, after=False):
         original = getattr(owner, name)
 
         def wrapper(*args, **kwargs):
             calls["n"] += 1
-            if when(calls["n"], args):
+            hit = when(calls["n"], args)
+            if hit and not after:
                 fire()
-            return original(*args, **kwargs)
+            out = original(*args, **kwargs)
+            if hit and after:
+                fire()
+            return out
 
         setattr(owner, name, wrapper)
 
@@ -61,6 +68,14 @@ def main() -> int:
             os,
             "replace",
             lambda n, a: Path(a[0]).name.startswith(prefix) and Path(a[1]).resolve() == model_dir,
+        )
+    elif stage == "published":
+        prefix = f".{model_dir.name}.tmp-"
+        hook(
+            os,
+            "replace",
+            lambda n, a: Path(a[0]).name.startswith(prefix) and Path(a[1]).resolve() == model_dir,
+            after=True,
         )
     elif stage == "mlflow":
         import mlflow

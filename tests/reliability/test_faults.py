@@ -26,7 +26,7 @@ from tests.conftest import FIXTURES, MIRROR, import_or_skip, needs_mirror
 
 TINY = FIXTURES / "tiny_train.csv"
 RUNNER = Path(__file__).with_name("_fault_runner.py")
-STAGES = ("read", "fit", "bundle", "swap", "mlflow")
+STAGES = ("read", "fit", "bundle", "swap", "mlflow", "published")
 #: (stage, signal): every stage under SIGKILL (no clean-up at all runs), the ones where
 #: clean-up code matters most under SIGINT (Ctrl-C: KeyboardInterrupt unwinds).
 KILLS = [(s, "SIGKILL") for s in STAGES] + [(s, "SIGINT") for s in ("fit", "bundle", "swap", "mlflow")]
@@ -70,7 +70,7 @@ def killed(previous_bundle, tmp_path_factory):
         model_dir = work / "models" / "default"
         model_dir.parent.mkdir(parents=True)
         shutil.copytree(previous_bundle, model_dir)
-        store = f"sqlite:///{work / 'mlflow.db'}" if stage == "mlflow" else None
+        store = f"sqlite:///{work / 'mlflow.db'}" if stage in ("mlflow", "published") else None
         proc = subprocess.run(
             [sys.executable, str(RUNNER), stage, signame, "--", *_train_argv(model_dir, store)],
             cwd=work, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S,
@@ -94,9 +94,9 @@ def test_killed_training_leaves_a_complete_bundle(killed, previous_bundle, stage
     bundle = load_bundle(model_dir)  # verifies every file against the manifest
     old = (previous_bundle / "manifest.json").read_text()
     new = (bundle.path / "manifest.json").read_text()
-    if stage == "mlflow":  # published before the run is logged
+    if stage == "published":  # the new bundle, published only after its run was recorded
         assert new != old and bundle.path == model_dir
-    else:
+    else:  # (while logging to MLflow too: the bundle is published after the run)
         assert new == old  # the previous default model, untouched
     # nothing half-written at the bundle's own path; only hidden siblings may remain
     leftovers = sorted(p.name for p in model_dir.parent.iterdir() if p.name != "default")
@@ -119,6 +119,19 @@ def test_a_run_killed_while_logging_leaves_the_store_usable(killed, signame):
     assert len(runs) == 1
     # SIGKILL cannot close the run; after Ctrl-C, MLflow's context manager ends it FAILED
     assert runs[0].info.status == ("RUNNING" if signame == "SIGKILL" else "FAILED")
+
+
+@pytest.mark.slow
+def test_a_bundle_killed_right_after_publishing_has_its_run(killed):
+    """Lineage: the published bundle's model version is a FINISHED run's, registered."""
+    import mlflow
+
+    proc, model_dir, store = killed["published", "SIGKILL"]
+    version = load_bundle(model_dir).model_version
+    client = mlflow.MlflowClient(store, registry_uri=store)
+    runs = client.search_runs([client.get_experiment_by_name("spepred").experiment_id])
+    assert [(r.info.status, r.data.tags["model_version"]) for r in runs] == [("FINISHED", version)]
+    assert client.search_model_versions("name='spepred'")
 
 
 @pytest.mark.slow

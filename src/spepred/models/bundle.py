@@ -30,6 +30,7 @@ from typing import Any
 
 from spepred.errors import ModelBundleError
 from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
+from spepred.files import sha256_file
 from spepred.models.config import TARGETS, TrainConfig
 from spepred.models.domain import ApplicabilityDomain
 
@@ -38,12 +39,71 @@ MANIFEST = "manifest.json"
 META = "bundle.json"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+#: kept for callers of the old private name; the one file hash is ``spepred.files.sha256_file``
+_sha256 = sha256_file
+
+
+def _bundle_entries(directory: Path) -> set[str] | None:
+    """The names a spepred bundle at ``directory`` consists of (its manifest's files and
+    the manifest), or ``None`` when ``directory`` holds no readable spepred manifest."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return None
+    if "format_version" not in manifest:
+        return None
+    return {str(name) for name in manifest["files"]} | {MANIFEST}
+
+
+def check_replaceable(directory: str | Path, *, option: str = "--model-dir") -> None:
+    """Refuse a bundle destination whose current contents are not a spepred bundle.
+
+    Publishing a bundle replaces ``directory`` as a whole, so it must be absent, an empty
+    directory, or a bundle and nothing else (every entry a file its manifest lists): a
+    folder of the user's files, a bundle with other files put beside it, a file, ``/`` or
+    ``~`` are refused before anything is trained, moved or removed.
+    """
+    directory = Path(directory)
+    shown = str(directory)
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if directory.is_symlink():
+        raise ModelBundleError(
+            f"{option} {shown} is a symbolic link; give the bundle directory itself (it is replaced as a whole)"
+        )
+    if not directory.is_dir():
+        raise ModelBundleError(
+            f"{option} {shown} exists and is a file, not a model bundle; refusing to replace it "
+            "(choose a new directory, an empty one or an existing bundle)"
+        )
+    resolved = directory.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        raise ModelBundleError(
+            f"{option} {shown} is {'the root directory' if resolved == Path(resolved.anchor) else 'your home directory'}, "
+            "not a model bundle; refusing to replace it (choose a new directory such as models/mine)"
+        )
+    try:
+        entries = {p.name: p for p in directory.iterdir()}
+    except OSError as err:
+        raise ModelBundleError(f"{option} {shown} cannot be read ({err.strerror})") from None
+    if not entries:
+        return
+    listed = _bundle_entries(directory)
+    if listed is None:
+        raise ModelBundleError(
+            f"{option} {shown} exists and is not a spepred model bundle (it holds {len(entries)} "
+            f"entr{'y' if len(entries) == 1 else 'ies'} and no {MANIFEST}); refusing to replace it "
+            "(choose a new directory, an empty one or an existing bundle)"
+        )
+    foreign = sorted(name for name, p in entries.items() if name not in listed or not p.is_file() or p.is_symlink())
+    if foreign:
+        raise ModelBundleError(
+            f"{option} {shown} is a model bundle but also holds {foreign[0]!r}"
+            + (f" and {len(foreign) - 1} more entr{'y' if len(foreign) == 2 else 'ies'}" if len(foreign) > 1 else "")
+            + " that the bundle does not list; refusing to replace it (move them elsewhere first)"
+        )
 
 
 def library_versions() -> dict[str, str]:
@@ -230,7 +290,10 @@ def _swap_into_place(tmp: Path, directory: Path) -> None:
     with _swap_lock(directory):
         if not directory.exists() and prev.exists():
             os.replace(prev, directory)  # an earlier swap was interrupted: restore first
+        # checked again under the lock: only a bundle (or nothing) is ever moved or removed
+        check_replaceable(directory)
         if prev.exists():
+            check_replaceable(prev, option="stale previous bundle")
             shutil.rmtree(prev)  # stale: ``directory`` is complete
         if directory.exists():
             os.replace(directory, prev)
@@ -337,4 +400,4 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
     return Bundle(path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain)
 
 
-__all__ = ["Bundle", "load_bundle", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]
+__all__ = ["Bundle", "check_replaceable", "load_bundle", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]

@@ -77,6 +77,39 @@ def open_store(uri: str):
     return client
 
 
+#: How long checking a tracking server may take before training (MLflow's own client
+#: retries an unreachable server for minutes; the check tries once).
+CHECK_TIMEOUT_S = 10
+
+
+def check_tracking_uri(uri: str) -> None:
+    """Open the tracking and registry store at ``uri`` once, before any training time is
+    spent, so that an unsupported scheme (``notascheme://x``), an unwritable SQLite path or
+    an unreachable server is one clear :class:`~spepred.errors.SpepredError` up front
+    instead of a traceback after the bundle has been written."""
+    from spepred.errors import SpepredError
+
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")}
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(CHECK_TIMEOUT_S)
+    try:
+        open_store(uri)
+    except Exception as err:  # MLflow raises many kinds (its own, OSError, SQLAlchemy, requests)
+        reason = " ".join(str(err).split()).split(". See ")[0]
+        if len(reason) > 300:
+            reason = reason[:300] + "..."
+        raise SpepredError(
+            f"cannot use MLflow tracking URI {uri!r}: {reason or type(err).__name__} "
+            "(nothing was trained; fix --tracking-uri / $MLFLOW_TRACKING_URI or pass --no-track)"
+        ) from None
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _signature():
     from mlflow.models.signature import ModelSignature
     from mlflow.types.schema import ColSpec, Schema
