@@ -11,8 +11,9 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
+
+from spepred.files import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,6 @@ class JsonCache:
 
     def put(self, key: str, payload: dict) -> None:
         p = self.path(key)
-        p.parent.mkdir(parents=True, exist_ok=True)
         entry = {"key": key, "payload": payload, "sha256": _digest(payload)}
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp.", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh)
-            os.replace(tmp, p)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        # a cache entry needs no fsync: a torn one fails its integrity check and is recomputed
+        write_text_atomic(json.dumps(entry), p, what="cache entry", fsync=False)

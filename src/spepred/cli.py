@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 
 EXIT_USAGE = 2
+#: ``--strict``: every row was written, and at least one could not be predicted.
+EXIT_ROWS_FAILED = 3
 
 
 def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -78,9 +80,17 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from spepred import api
-    from spepred.data.schema import read_table
+    from spepred.data.schema import read_table, write_table
+    from spepred.errors import InvalidValueError
     from spepred.featurize import FeaturizerConfig
+    from spepred.files import STDOUT, check_output_path, is_stream
 
+    out = Path(args.output)
+    if args.output == STDOUT or is_stream(out):
+        raise InvalidValueError("--output", args.output, "a file name (featurize writes the features and an .errors.csv beside them)")
+    err_path = out.with_name(out.name.removesuffix(out.suffix) + ".errors.csv")
+    check_output_path(out)  # before the work: a directory, /proc, a too-long name
+    check_output_path(err_path)
     table = read_table(args.input, smiles_column=args.smiles_column)
     config = FeaturizerConfig(morgan_size=args.morgan_size, use_xtb=args.xtb)
     bar = _Progress("featurizing building blocks", enabled=not args.quiet)
@@ -88,15 +98,12 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
         normalized, result = api.featurize(table, config, source=Path(args.input).name if args.input != "-" else "stdin", progress=bar)
     finally:
         bar.close()
-    out = Path(args.output)
     frame = result.frame()
     frame.insert(0, "record_id", normalized["record_id"].to_numpy())
     frame.insert(0, "row", range(1, len(frame) + 1))
     good = frame[result.ok]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    good.to_parquet(out, index=False)
-    err_path = out.with_name(out.name.removesuffix(".parquet") + ".errors.csv")
-    result.errors_frame().to_csv(err_path, index=False)
+    write_table(good, out, "parquet" if out.suffix.lower() not in (".csv", ".tsv", ".json") else None)
+    write_table(result.errors_frame(), err_path)
     n_bad = int((~result.ok).sum())
     print(
         f"{len(frame)} rows: {len(good)} featurized -> {out} ({len(result.feature_names)} features), "
@@ -265,6 +272,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if not args.smiles:
         raise InvalidValueError("--smiles", None, "at least one matrix SMILES (or --input FILE)")
     # one formulation: one-thread boosters (a second thread would only wait)
+    if args.format == "parquet":
+        raise InvalidValueError("--format", "parquet", "table, json, csv or tsv for one formulation (Parquet needs --input and --output)")
     predictor = api.load_predictor(args.model, n_jobs=1)
     temps = parse_temperatures(args.temperature)
     kwargs = dict(
@@ -297,7 +306,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         from spepred.errors import _short
 
         raise SpepredError(f"invalid {option} {_short(e.value)!r}: {reason}") from None
-    if args.format == "json":
+    fmt = args.format or "table"
+    if fmt == "json":
         records = json.loads(pred.to_json(orient="records"))
         print(
             json.dumps(
@@ -309,8 +319,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                 indent=1,
             )
         )
-    elif args.format == "csv":
-        sys.stdout.write(pred.to_csv(index=False))
+    elif fmt in ("csv", "tsv"):
+        from spepred.data.schema import write_table
+
+        write_table(pred, "-", fmt)
     else:
         print(render_table(pred, predictor))
     return 0
@@ -322,10 +334,23 @@ def _predict_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from spepred import api
+    from spepred.data.output import check_writable, output_format
     from spepred.data.schema import STDIN, iter_table, write_table_chunks
+    from spepred.errors import InvalidValueError
+    from spepred.files import STDOUT, check_output_path
 
+    if args.format == "table":
+        raise InvalidValueError(
+            "--format", "table", "csv, tsv, parquet or json with --input (the table is for one formulation, --smiles)"
+        )
+    target = args.output or STDOUT
+    # refused before any work: an output that cannot be a file, a format that cannot be told
+    if target != STDOUT:
+        check_output_path(target)
+    fmt = output_format(target, args.format)
     chunks = iter_table(args.input, chunk_rows=args.chunk_rows, smiles_column=args.smiles_column)
     first = next(chunks)  # the file's own errors (header, encoding) before the model loads
+    check_writable(first, fmt, target)  # e.g. a list column to CSV, before predicting
     predictor = api.load_predictor(args.model)
     source = "stdin" if args.input == STDIN else Path(args.input).name
     counts = {"rows": 0, "ok": 0}
@@ -339,23 +364,16 @@ def _predict_batch(args: argparse.Namespace) -> int:
             counts["ok"] += int((pred["status"] == "ok").sum())
             yield pred
 
-    if args.output:
-        out, _ = write_table_chunks(predicted(), args.output)
-        n, n_ok = counts["rows"], counts["ok"]
+    out, _ = write_table_chunks(predicted(), target, fmt)
+    n, n_ok = counts["rows"], counts["ok"]
+    if target != STDOUT:  # on stdout the table is the output; nothing else goes there
         _info(args, f"{n} rows: {n_ok} predicted, {n - n_ok} with a status explaining why not -> {out}")
-    elif args.format == "json":
-        # one JSON array, written as the chunks come
-        sys.stdout.write("[")
-        sep = ""
-        for pred in predicted():
-            body = pred.to_json(orient="records")[1:-1]
-            if body:
-                sys.stdout.write(sep + body)
-                sep = ","
-        sys.stdout.write("]\n")
-    else:
-        for i, pred in enumerate(predicted()):
-            sys.stdout.write(pred.to_csv(index=False, header=i == 0))
+    if args.strict and n_ok < n:
+        print(
+            f"spepred: {n - n_ok} of {n} rows could not be predicted (--strict: exit {EXIT_ROWS_FAILED})",
+            file=sys.stderr,
+        )
+        return EXIT_ROWS_FAILED
     return 0
 
 
@@ -556,9 +574,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--temperature", nargs="+", metavar="T", help="°C: one or more values or ranges like 0:100:10 (default 25)"
     )
     pr.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
-    pr.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (table)")
+    pr.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "tsv", "parquet"),
+        default=None,
+        help="output format: one formulation table (default), json, csv or tsv; batch csv, tsv, parquet or "
+        "json (default: from the --output suffix, csv on stdout)",
+    )
     pr.add_argument("--input", help="batch: formulation table (CSV or Parquet; - reads CSV from stdin)")
-    pr.add_argument("--output", help="batch: predictions file (CSV or Parquet); default stdout")
+    pr.add_argument(
+        "--output", help="batch: predictions file (.csv, .tsv, .parquet or .json); '-' or none: stdout"
+    )
+    pr.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"batch: exit {EXIT_ROWS_FAILED} when any row could not be predicted (every row is still written)",
+    )
     pr.add_argument(
         "--smiles-column", metavar="NAME",
         help="batch: the column holding the matrix SMILES (default monomer_smiles, or smiles in any case)",

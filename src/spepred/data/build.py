@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,16 +204,11 @@ def build_formulations(
 
 
 def write_parquet_atomic(table: pd.DataFrame, path: Path) -> None:
-    """Write ``table`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """Write ``table`` to ``path`` as Parquet through :func:`spepred.files.atomic_write`."""
+    from spepred.files import atomic_write
+
+    with atomic_write(path) as tmp:
         table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def known_sources() -> tuple[str, ...]:

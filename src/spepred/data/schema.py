@@ -848,82 +848,17 @@ def rename_smiles_column(table: pd.DataFrame, smiles_column: str | None = None, 
     return table
 
 
-def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV or Parquet (by suffix) through a temporary file and an atomic
-    rename, so that a reader never sees a half-written file. CSV goes through pyarrow
-    (an order of magnitude faster than pandas for 10^5+ rows)."""
-    import os
-    import tempfile
+def write_table(table: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path | str:
+    """Write a table as CSV, TSV, Parquet or JSON (by suffix, or ``fmt``); ``-`` is standard
+    output. See :func:`spepred.data.output.write_table` (kept here for its callers)."""
+    from spepred.data.output import write_table as _write_table
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        if out.suffix.lower() in {".parquet", ".pq"}:
-            pq.write_table(arrow, tmp)
-        else:
-            pacsv.write_csv(arrow, tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return _write_table(table, path, fmt)
 
 
-def write_table_chunks(chunks, path: str | Path) -> tuple[Path, int]:
-    """Write DataFrames one after another as one CSV or Parquet file (by suffix), through a
-    temporary file and an atomic rename, as :func:`write_table` does: ``predict --input``
-    holds one chunk at a time, never the whole table.
+def write_table_chunks(chunks, path: str | Path, fmt: str | None = None) -> tuple[Path | str, int]:
+    """Write DataFrames one after another as one table: see
+    :func:`spepred.data.output.write_table_chunks` (kept here for its callers)."""
+    from spepred.data.output import write_table_chunks as _write_table_chunks
 
-    The columns and their types are those of the first chunk (a column that is empty
-    there is text); every later chunk is cast to them. If any chunk fails, nothing is left
-    under ``path``. Returns the path and the number of rows written.
-    """
-    import os
-    import tempfile
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    writer = None
-    n = 0
-    try:
-        schema = None
-        for chunk in chunks:
-            if schema is None:
-                schema = pa.Schema.from_pandas(chunk, preserve_index=False)
-                schema = pa.schema(
-                    [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema]
-                ).remove_metadata()
-                is_parquet = out.suffix.lower() in _PARQUET_SUFFIXES
-                writer = pq.ParquetWriter(tmp, schema) if is_parquet else pacsv.CSVWriter(tmp, schema)
-            try:
-                arrow = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
-                raise SpepredError(
-                    f"cannot write {out}: rows {n + 1}.. do not have the column types of the first rows ({err})"
-                ) from None
-            writer.write_table(arrow)
-            n += len(chunk)
-        if writer is None:  # no chunk at all
-            raise SpepredError(f"cannot write {out}: nothing to write")
-        writer.close()
-        writer = None
-        os.replace(tmp, out)
-    finally:
-        if writer is not None:
-            writer.close()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out, n
+    return _write_table_chunks(chunks, path, fmt)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from spepred.data.output import neutralize_formulas
 from spepred.errors import InvalidValueError
+from spepred.files import atomic_write
 from spepred.screen.objectives import PROPERTIES, Objective, Threshold, property_values
 from spepred.screen.pareto import pareto_front
 from spepred.screen.spec import MAX_FORMULATIONS, ROW_COLUMN, Library, check_size
@@ -191,34 +192,33 @@ def summarize(
     )
     full_schema = pa.schema([*schema, *extra])
     out_path = store.dir / f"predictions.{output_format}"
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
     picked: list[pd.DataFrame] = []
     wanted = (rank >= 1) & (rank <= top) | front
     t1 = time.perf_counter()
-    writer = pq.ParquetWriter(tmp, full_schema, compression="zstd") if output_format == "parquet" else pacsv.CSVWriter(tmp, full_schema)
-    closed = False
-    try:
-        for k in range(store.n_chunks):
-            start, stop = store.bounds(k)
-            t = store.read_chunk(k).select(schema.names).cast(schema)
-            sl = slice(start, stop)
-            rk = rank[sl]
-            t = pa.Table.from_arrays(
-                [*t.columns, pa.array(feasible[sl]), pa.array(score[sl], from_pandas=True),
-                 pa.array(rk, mask=rk == 0), pa.array(front[sl])],
-                schema=full_schema,
-            )
-            writer.write_table(t)
-            w = np.flatnonzero(wanted[sl])
-            if len(w):
-                picked.append(t.take(pa.array(w)).to_pandas())
-        writer.close()
-        closed = True
-        os.replace(tmp, out_path)
-    finally:
-        if not closed:
+    with atomic_write(out_path) as tmp:
+        writer = (
+            pq.ParquetWriter(tmp, full_schema, compression="zstd")
+            if output_format == "parquet"
+            else pacsv.CSVWriter(tmp, full_schema)
+        )
+        try:
+            for k in range(store.n_chunks):
+                start, stop = store.bounds(k)
+                t = store.read_chunk(k).select(schema.names).cast(schema)
+                sl = slice(start, stop)
+                rk = rank[sl]
+                t = pa.Table.from_arrays(
+                    [*t.columns, pa.array(feasible[sl]), pa.array(score[sl], from_pandas=True),
+                     pa.array(rk, mask=rk == 0), pa.array(front[sl])],
+                    schema=full_schema,
+                )
+                # a spreadsheet must not run a formula from a user's cell (Parquet is no spreadsheet)
+                writer.write_table(t if output_format == "parquet" else neutralize_formulas(t))
+                w = np.flatnonzero(wanted[sl])
+                if len(w):
+                    picked.append(t.take(pa.array(w)).to_pandas())
+        finally:
             writer.close()
-        tmp.unlink(missing_ok=True)
     files["predictions"] = out_path
     timings["write"] = time.perf_counter() - t1
     sel = pd.concat(picked, ignore_index=True) if picked else pd.DataFrame(columns=full_schema.names)

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spepred.errors import SpepredError
+# one atomic writer for all of spepred (umask mode, fsync, clear errors); importable from here
+from spepred.files import write_bytes_atomic, write_text_atomic
 from spepred.models.predictor import OUTPUT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -48,31 +49,6 @@ def model_fingerprint(bundle_dir: str | Path) -> str:
     if not p.is_file():
         raise SpepredError(f"model bundle {bundle_dir} has no manifest.json")
     return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_bytes_atomic(data: bytes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    write_bytes_atomic(text.encode("utf-8"), path)
 
 
 def hash_path(path: Path) -> str:
