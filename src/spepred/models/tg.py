@@ -22,7 +22,6 @@ Saved as XGBoost UBJ plus JSON (and two NumPy arrays for the domain), never pick
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -33,6 +32,7 @@ import pandas as pd
 
 from spepred.data.splits import group_kfold
 from spepred.errors import ConfigError, ModelBundleError, RowError, TableValidationError
+from spepred.files import sha256_file
 from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
 from spepred.featurize.formulation import as_text_array
 from spepred.models.domain import ApplicabilityDomain
@@ -106,12 +106,7 @@ class TgConfig:
         return cls(**data)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+_sha256 = sha256_file  # the one file hash of spepred
 
 
 def _keys_table(smiles: np.ndarray) -> dict[str, np.ndarray]:
