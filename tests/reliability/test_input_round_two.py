@@ -420,3 +420,16 @@ def test_an_input_table_over_the_cap_is_refused_while_read(model, tmp_path, monk
         load_spec({"input": str(src)}, max_formulations=12)
     assert read == [10, 10]  # stopped at the chunk that crossed the cap, never read the rest
     assert load_spec({"input": str(src)}, max_formulations=25).n_rows == 25
+
+
+def test_screen_input_dash_reads_standard_input(model, tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    data = b"SMILES,temperature_C\nCCO,25\nC=CC(=O)OCCO,40\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    out = tmp_path / "out"
+    rc, stdout, err = _run(["screen", "--input", "-", "--output", str(out), "--model", model, "-q", "--no-plot"], capsys)
+    assert rc == 0, err
+    pred = pd.read_parquet(out / "predictions.parquet")
+    assert pred["monomer_smiles"].tolist() == ["CCO", "C=CC(=O)OCCO"] and (pred["status"] == "ok").all()

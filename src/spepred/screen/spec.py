@@ -377,7 +377,9 @@ def _read_input(value: object, base_dir: Path, problems: list[str], *, max_rows:
             problems.append(f"input: {value!r}: {err}")
             return None
         return table
-    path = _resolve_path(value, "input", base_dir, problems)
+    from spepred.data.schema import STDIN
+
+    path = STDIN if value == STDIN else _resolve_path(value, "input", base_dir, problems)
     if path is None:
         return None
     try:
