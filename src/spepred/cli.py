@@ -306,26 +306,63 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         from spepred.errors import _short
 
         raise SpepredError(f"invalid {option} {_short(e.value)!r}: {reason}") from None
+    if not 0 <= args.neighbours <= 50:
+        raise InvalidValueError("--neighbours", args.neighbours, "a count from 0 to 50")
+    first_t = temps[0] if temps else 25.0
+    neighbours = (
+        predictor.neighbours(k=args.neighbours, **{**kwargs, "temperature": first_t}) if args.neighbours else []
+    )
     fmt = args.format or "table"
     if fmt == "json":
         records = json.loads(pred.to_json(orient="records"))
-        print(
-            json.dumps(
-                {
-                    "model_version": predictor.model_version,
-                    "training_labels": predictor.label_counts,
-                    "predictions": records,
-                },
-                indent=1,
-            )
-        )
+        out = {
+            "model_version": predictor.model_version,
+            "training_labels": predictor.label_counts,
+            "predictions": records,
+        }
+        if args.neighbours:
+            out["neighbours"] = neighbours
+            if predictor.neighbours_note:
+                out["neighbours_note"] = predictor.neighbours_note
+        print(json.dumps(out, indent=1))
     elif fmt in ("csv", "tsv"):
         from spepred.data.schema import write_table
 
         write_table(pred, "-", fmt)
     else:
         print(render_table(pred, predictor))
+        if args.neighbours:
+            print()
+            print(render_neighbours(neighbours, predictor.neighbours_note, first_t))
     return 0
+
+
+def render_neighbours(neighbours: list[dict], note: str, temperature: float) -> str:
+    """The nearest labelled training systems as a chemist-readable table."""
+    if not neighbours:
+        return "Nearest labelled systems: " + (note or "none")
+    lines = [
+        f"Nearest labelled systems (measured σ at the temperature nearest {temperature:g} °C):",
+        f"  {'similarity':>10}  {'σ (S/cm)':>9}  {'T (°C)':>6}  {'window (V)':>10}  {'strength (MPa)':>14}  "
+        "formulation  [source]",
+    ]
+    for n in neighbours:
+        parts = [str(n["monomer_smiles"])]
+        if n.get("crosslinker") and str(n["crosslinker"]).lower() != "none":
+            parts.append(f"x {n['crosslinker']}")
+        if n.get("salt"):
+            parts.append(str(n["salt"]))
+        sigma = n.get("sigma_S_cm")
+        lines.append(
+            f"  {n['similarity']:>10.2f}  {_fmt_sigma(float('nan') if sigma is None else sigma):>9}  "
+            f"{_fmt(float('nan') if n.get('temperature_C') is None else float(n['temperature_C']), 0):>6}  "
+            f"{_fmt(float('nan') if n.get('esw_V') is None else n['esw_V']):>10}  "
+            f"{_fmt(float('nan') if n.get('strength_MPa') is None else n['strength_MPa'], 1):>14}  "
+            f"{' '.join(parts)}  [{n['source']} {n['record_id']}]"
+        )
+    refs = list(dict.fromkeys(n["reference"] for n in neighbours if n["reference"] != n["source"]))
+    lines += [f"  source: {r}" for r in refs]
+    return "\n".join(lines)
 
 
 def _predict_batch(args: argparse.Namespace) -> int:
@@ -478,10 +515,17 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from spepred.server import serve
+    from spepred.server import host_warning, serve
 
-    print(f"spepred serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
-    serve(args.model, host=args.host, port=args.port)
+    warning = host_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"spepred serving on http://{shown}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    serve(
+        args.model, host=args.host, port=args.port, allowed_hosts=args.allowed_host or None,
+        screens=args.screen or (), request_timeout_s=args.request_timeout,
+    )
     return 0
 
 
@@ -581,6 +625,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format: one formulation table (default), json, csv or tsv; batch csv, tsv, parquet or "
         "json (default: from the --output suffix, csv on stdout)",
     )
+    pr.add_argument(
+        "--neighbours", type=int, default=5, metavar="N",
+        help="one formulation: show the N most similar labelled training systems (5; 0 for none)",
+    )
     pr.add_argument("--input", help="batch: formulation table (CSV or Parquet; - reads CSV from stdin)")
     pr.add_argument(
         "--output", help="batch: predictions file (.csv, .tsv, .parquet or .json); '-' or none: stdout"
@@ -645,11 +693,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.set_defaults(func=_cmd_screen)
 
-    sv = sub.add_parser("serve", help="HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")
+    sv = sub.add_parser("serve", help="web page at / and HTTP service: POST /predict, GET /health, /chemicals, /model, /docs")
     _add_common(sv)
     sv.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1; loopback only by default)")
     sv.add_argument("--port", type=int, default=8000, help="port (8000)")
     sv.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
+    sv.add_argument(
+        "--allowed-host", action="append", metavar="NAME",
+        help="Host header to answer (repeatable; default the loopback names; '*' any): guards "
+        "against DNS rebinding",
+    )
+    sv.add_argument(
+        "--screen", action="append", metavar="DIR",
+        help="a finished `spepred screen` output directory to browse on the page (repeatable)",
+    )
+    sv.add_argument(
+        "--request-timeout", type=float, default=10.0, metavar="S",
+        help="seconds a connection has to send a whole request before it is closed (10)",
+    )
     sv.set_defaults(func=_cmd_serve)
 
     return parser

@@ -1,5 +1,7 @@
 """HTTP service over :mod:`spepred.api` (FastAPI): ``POST /predict``, ``GET /health``,
-``GET /chemicals``, ``GET /model``; OpenAPI at ``/docs``.
+``GET /chemicals``, ``GET /model``; OpenAPI at ``/docs``; the web page at ``/`` (static
+files shipped in :mod:`spepred.web`) with its helpers ``GET /structures``,
+``GET /depict.svg``, ``POST /predict.csv``, ``POST /table`` and ``GET /screens``.
 
 Bad input is answered with 422 and the same messages as the CLI; a list of formulations
 answers 200 with a ``status`` per item (bad items never stop the others), like the CLI's
@@ -8,12 +10,22 @@ batch mode. Limits: request body size, batch size, SMILES length, a time budget 
 Speed: requests go to :meth:`Predictor.predict_records` (no DataFrame per request, building
 blocks cached across requests, one-thread boosters), responses are built from the
 prediction itself (no second validation), and the body limit is plain ASGI middleware.
+
+The event loop never predicts: every prediction (single, batch, CSV) and every RDKit call
+runs in the thread pool, so ``GET /health`` answers while large batches are being worked
+on. Connections that send nothing, or do not finish sending their request within
+``request_timeout_s``, are closed (:class:`ReadTimeoutProtocol`); idle keep-alive
+connections after ``timeout_keep_alive`` seconds. ``Host`` headers outside the allow-list
+are refused (400), so that a web page elsewhere cannot drive the local service through
+DNS rebinding.
 """
 
 import asyncio
-import gc
+import ipaddress
+import json
 import math
 import os
+import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -22,20 +34,32 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from spepred.chem.mol import MAX_SMILES_LENGTH
 from spepred.errors import FormulationError, SpepredError
 
 MAX_BATCH = 1000
-INLINE_ROWS = 16
 #: Time budget of one batch request (seconds): rows are predicted in chunks and, once the
 #: budget is spent, the rows not yet started come back with a ``status`` saying so.
 REQUEST_DEADLINE_S = 30.0
 DEADLINE_CHUNK = 64
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: A connection must deliver a whole request (headers and body) this many seconds after it
+#: opens or after its previous response; otherwise it is closed.
+REQUEST_TIMEOUT_S = 10.0
+#: Seconds an idle keep-alive connection is kept open.
+KEEP_ALIVE_S = 5
+#: ``Host`` names answered when the service listens on loopback (any port).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+ALLOWED_HOSTS_ENV = "SPEPRED_ALLOWED_HOSTS"
+#: Nearest labelled systems a request may ask for.
+MAX_NEIGHBOURS = 20
+WEB_DIR = Path(__file__).resolve().parent / "web"
 _TEXT = 512  # names and lists of names
 
 
@@ -229,23 +253,127 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
     return out
 
 
+def _read_timeout_protocol():
+    """uvicorn's httptools protocol with a deadline for reading each request.
+
+    uvicorn drops a keep-alive connection that stays idle after a response, but a
+    connection that opens and sends nothing, or sends half a request line or half its
+    headers and stops (slowloris), is otherwise held open for ever. The timer starts when
+    the connection opens and again when a request begins; it stops once the request has
+    been read in full.
+    """
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class ReadTimeoutProtocol(HttpToolsProtocol):
+        request_timeout_s = REQUEST_TIMEOUT_S
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._read_timer = self.loop.call_later(self.request_timeout_s, self._read_timeout)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._read_timer = self.loop.call_later(self.request_timeout_s, self._read_timeout)
+
+        def _disarm(self) -> None:
+            timer = getattr(self, "_read_timer", None)
+            if timer is not None:
+                timer.cancel()
+                self._read_timer = None
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request (or nothing) must come in time too
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _read_timeout(self) -> None:
+            self._read_timer = None
+            if self.cycle is not None and not self.cycle.response_complete and not self.cycle.more_body:
+                return  # the request was read; the app is still answering it
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return ReadTimeoutProtocol
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a bind address) is reachable from this machine only."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_warning(host: str) -> str:
+    """The warning printed for a non-loopback bind address ('' for loopback)."""
+    if is_loopback(host):
+        return ""
+    return (
+        f"warning: listening on {host}: every machine that can reach it may use this service, with "
+        "no login and no encryption. To share it, keep spepred on 127.0.0.1 and put a reverse proxy "
+        "with TLS and authentication in front of it (README, HTTP section); pass --allowed-host "
+        "with the name clients will use"
+    )
+
+
+def default_allowed_hosts(host: str) -> list[str]:
+    """The ``Host`` allow-list when none is given: the loopback names for a loopback bind
+    address; otherwise those plus the bind address itself (``*`` for a wildcard address,
+    where the names clients use cannot be known: pass ``--allowed-host``)."""
+    if is_loopback(host):
+        return list(LOOPBACK_HOSTS)
+    if host in ("0.0.0.0", "::", "[::]"):
+        return ["*"]
+    return [*LOOPBACK_HOSTS, host]
+
+
+def _web_static() -> Path:
+    return WEB_DIR / "static"
+
+
 def create_app(
-    model: str | Path | None = None, *, max_batch: int = MAX_BATCH, deadline_s: float = REQUEST_DEADLINE_S
+    model: str | Path | None = None,
+    *,
+    max_batch: int = MAX_BATCH,
+    deadline_s: float = REQUEST_DEADLINE_S,
+    allowed_hosts: list[str] | tuple[str, ...] | None = None,
+    screens: list[str | Path] | tuple[str | Path, ...] = (),
 ) -> FastAPI:
     """The FastAPI application serving one model bundle (default: ``$SPEPRED_MODEL``, then
     the shipped bundle). A batch request gets ``deadline_s`` seconds (see
-    :func:`predict_within`)."""
+    :func:`predict_within`).
+
+    ``allowed_hosts``: the ``Host`` names answered (default ``$SPEPRED_ALLOWED_HOSTS``,
+    comma-separated, else any: :func:`serve` passes the loopback names). ``screens``:
+    finished ``spepred screen`` output directories the page may browse.
+    """
     from spepred import api
     from spepred.chem.dictionary import load_dictionary
 
     predictor = api.load_predictor(model, n_jobs=1)
     info = predictor.info()
-    # warm the caches once, then move everything loaded so far out of the garbage
-    # collector's way (long-lived objects otherwise make full collections slow: p99)
+    # warm the caches once (the first request would otherwise pay for them). No
+    # gc.freeze(): it would hide the whole process's objects from the collector for ever
     predictor.predict_records([{"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA"}])
-    gc.collect()
-    gc.freeze()
     coalescer = Coalescer(predictor)
+    if allowed_hosts is None and os.environ.get(ALLOWED_HOSTS_ENV):
+        allowed_hosts = [h.strip() for h in os.environ[ALLOWED_HOSTS_ENV].split(",") if h.strip()]
+    screen_dirs = [Path(d).resolve() for d in screens]
+    for d in screen_dirs:
+        if not (d / "summary.json").is_file():
+            from spepred.errors import InvalidValueError
+
+            raise InvalidValueError("--screen", str(d), "a finished `spepred screen` output directory (with summary.json)")
     app = FastAPI(
         title="spepred",
         version=info["model_version"],
@@ -256,6 +384,9 @@ def create_app(
     )
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    if allowed_hosts and "*" not in allowed_hosts:
+        # outermost: a request with a foreign Host header is refused before anything else
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -296,6 +427,17 @@ def create_app(
             records = [r for r in records if role in r["roles"]]
         return records
 
+    def _neighbours(record: dict, k: int) -> list[dict]:
+        fields = {c: record.get(c) for c in ("monomer_smiles", "crosslinker", "salt", "temperature_C")}
+        return predictor.neighbours(k=k, **{c: v for c, v in fields.items() if v is not None})
+
+    def _predict_one(rows: list[dict], k: int) -> dict:
+        record = predictor.predict_records(rows, source="request", strict=True)[0]
+        if k:
+            record["neighbours"] = _neighbours(record, k)
+            record["neighbours_note"] = predictor.neighbours_note
+        return record
+
     @app.post(
         "/predict",
         response_model=Prediction | list[Prediction],
@@ -306,16 +448,20 @@ def create_app(
             Formulation | Annotated[list[Formulation], Field(min_length=1, max_length=max_batch)],
             Body(description=f"one formulation, or a list of at most {max_batch}"),
         ],
+        neighbours: Annotated[
+            int,
+            Query(ge=0, le=MAX_NEIGHBOURS, description="for one formulation: how many nearest labelled "
+                  "training systems to add (`neighbours`, with their measured values and source)"),
+        ] = 0,
     ):
         single = isinstance(body, Formulation)
         rows = [f.model_dump() for f in ([body] if single else body)]
         try:
+            # every prediction runs in the thread pool: the event loop only moves bytes
             if single:
                 records = await coalescer.predict(rows)
-                if records[0]["status"] != "ok":  # the lone request's own 422 message
-                    records = predictor.predict_records(rows, source="request", strict=True)
-            elif len(rows) <= INLINE_ROWS:  # a millisecond or two: cheaper than a thread hop
-                records = predictor.predict_records(rows, source="request")
+                if records[0]["status"] != "ok" or neighbours:  # its own 422, or the extras
+                    records = [await run_in_threadpool(_predict_one, rows, neighbours)]
             else:
                 records = await run_in_threadpool(predict_within, predictor, rows, deadline_s)
         except FormulationError as err:
@@ -324,25 +470,165 @@ def create_app(
         # the records are built from the prediction itself: skip re-validating them
         return JSONResponse(records[0] if single else records)
 
+    # -- what the web page needs beyond /predict ---------------------------------------
+    bad_input = {422: {"description": "invalid input (message names the field, value and reason)"}}
+
+    @app.get("/structures", responses=bad_input)
+    async def structures(
+        monomer_smiles: Annotated[str, Query(min_length=1, max_length=MAX_SMILES_LENGTH)],
+        crosslinker: Annotated[str | None, Query(max_length=MAX_SMILES_LENGTH)] = None,
+    ) -> dict:
+        """The network units the model reads: each matrix input's repeat unit, each
+        crosslinker's reacted form (canonical SMILES; draw them with ``/depict.svg``)."""
+        from spepred.chem.depict import resolved_structures
+
+        return await run_in_threadpool(resolved_structures, monomer_smiles, crosslinker)
+
+    @app.get(
+        "/depict.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}, **bad_input}
+    )
+    async def depict(
+        smiles: Annotated[str, Query(min_length=1, max_length=MAX_SMILES_LENGTH)],
+        width: Annotated[int, Query(ge=60, le=800)] = 260,
+        height: Annotated[int, Query(ge=60, le=800)] = 180,
+    ) -> Response:
+        """An RDKit SVG drawing of one SMILES (422 with the parser's message if invalid)."""
+        from spepred.chem.depict import depict_svg
+
+        svg = await run_in_threadpool(depict_svg, smiles, width=width, height=height)
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+
+    def _read_upload(path: Path, text: bytes):
+        """An uploaded CSV read exactly as ``spepred predict --input`` reads a file."""
+        import csv
+
+        from spepred.data.schema import read_table
+
+        path.write_bytes(text)
+        try:
+            return read_table(path)
+        except csv.Error as err:  # the header sniffing's own error: still the user's file
+            raise SpepredError(f"cannot read the uploaded CSV: malformed ({err})") from None
+        except SpepredError as err:  # name the upload, not the temporary file
+            raise SpepredError(str(err).replace(str(path), "the uploaded CSV")) from None
+
+    def _predict_csv(text: bytes) -> bytes:
+        from spepred.data.schema import write_table
+
+        with tempfile.TemporaryDirectory(prefix="spepred-upload-") as tmp:
+            src, dst = Path(tmp) / "upload.csv", Path(tmp) / "predictions.csv"
+            table = _read_upload(src, text)
+            if len(table) > max_batch:
+                raise SpepredError(
+                    f"uploaded table has {len(table)} rows; the page predicts at most {max_batch} "
+                    "(use `spepred predict --input` for more)"
+                )
+            pred = predictor.predict(table, source="upload")
+            write_table(pred, dst)
+            return dst.read_bytes()
+
+    @app.post(
+        "/predict.csv",
+        response_class=Response,
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+        responses={200: {"content": {"text/csv": {}}}, 413: {"description": "body over 2 MiB"}, **bad_input},
+    )
+    async def predict_csv(request: Request) -> Response:
+        """A formulation table as CSV in (the body), predictions as CSV out: every row, in
+        order, with its ``status`` (as ``spepred predict --input``)."""
+        body = await request.body()
+        data = await run_in_threadpool(_predict_csv, body)
+        return Response(
+            data, media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="predictions.csv"'},
+        )
+
+    def _table_records(text: bytes) -> list[dict]:
+        with tempfile.TemporaryDirectory(prefix="spepred-upload-") as tmp:
+            table = _read_upload(Path(tmp) / "table.csv", text)
+        return json.loads(table.to_json(orient="records"))
+
+    @app.post(
+        "/table",
+        responses={413: {"description": "body over 2 MiB"}, **bad_input},
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+    )
+    async def table(request: Request) -> list[dict]:
+        """A CSV (for example a screen's ``pareto.csv`` or ``top.csv``) read as the CLI reads
+        it, as JSON records (the page's browser of screen results)."""
+        return await run_in_threadpool(_table_records, await request.body())
+
+    def _screen(i: int, directory: Path) -> dict:
+        from spepred.data.schema import read_table
+
+        out: dict[str, Any] = {"id": i, "path": str(directory), "name": directory.name}
+        summary = directory / "summary.json"
+        out["summary"] = json.loads(summary.read_text("utf-8")) if summary.is_file() else None
+        for name in ("pareto", "top"):
+            f = directory / f"{name}.csv"
+            out[name] = json.loads(read_table(f).to_json(orient="records")) if f.is_file() else []
+        return out
+
+    @app.get("/screens")
+    async def list_screens() -> list[dict]:
+        """The screen output directories given to ``spepred serve --screen``."""
+        return [{"id": i, "path": str(d), "name": d.name} for i, d in enumerate(screen_dirs)]
+
+    @app.get("/screens/{screen_id}", responses={404: {"description": "no such screen"}})
+    async def get_screen(screen_id: int) -> dict:
+        """One screen's summary, Pareto front and top list."""
+        if not 0 <= screen_id < len(screen_dirs):
+            return _error(404, [{"msg": f"no screen {screen_id} (this server has {len(screen_dirs)})"}])
+        return await run_in_threadpool(_screen, screen_id, screen_dirs[screen_id])
+
+    static = _web_static()
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        page = static / "index.html"
+        if not page.is_file():
+            return _error(404, [{"msg": "the web page is not installed with this spepred"}])
+        return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
     return app
 
 
 def serve(
-    model: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
+    model: str | Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    allowed_hosts: list[str] | None = None,
+    screens: list[str | Path] | tuple[str | Path, ...] = (),
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> None:
     """Run the service with uvicorn (loopback unless told otherwise).
 
     ``workers`` > 1 starts that many processes, each with its own copy of the model (the
-    model path reaches them through ``$SPEPRED_MODEL``).
+    model path reaches them through ``$SPEPRED_MODEL``). ``allowed_hosts`` defaults to
+    :func:`default_allowed_hosts`; ``request_timeout_s`` bounds how long a connection may
+    take to send one request.
     """
     import uvicorn
 
-    options = dict(host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=5)
+    hosts = list(allowed_hosts) if allowed_hosts else default_allowed_hosts(host)
+    protocol = _read_timeout_protocol()
+    protocol.request_timeout_s = float(request_timeout_s)
+    options = dict(
+        host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S,
+        http=protocol,
+    )
     if workers > 1:
         if model is not None:
             from spepred.api import MODEL_ENV
 
             os.environ[MODEL_ENV] = str(Path(model).resolve())
+        os.environ[ALLOWED_HOSTS_ENV] = ",".join(hosts)
+        if screens:
+            raise ValueError("--screen needs a single worker")
         uvicorn.run("spepred.server:create_app", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(model), **options)
+        uvicorn.run(create_app(model, allowed_hosts=hosts, screens=screens), **options)

@@ -34,7 +34,12 @@ def api_schema(app):
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-OPERATIONS = ("GET /health", "GET /model", "GET /chemicals", "POST /predict")
+OPERATIONS = (
+    "GET /health", "GET /model", "GET /chemicals", "POST /predict",
+    # what the web page calls besides /predict
+    "GET /structures", "GET /depict.svg", "POST /predict.csv", "POST /table", "GET /screens",
+    "GET /screens/{screen_id}",
+)
 
 
 def test_every_operation_is_fuzzed(api_schema):

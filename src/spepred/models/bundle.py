@@ -5,6 +5,8 @@ Layout of a bundle directory::
     bundle.json            configs, feature names, per-target metrics and conformal state
     model_<target>.ubj     XGBoost boosters (UBJSON)
     domain_*.npy           applicability-domain arrays (NumPy, loaded with allow_pickle=False)
+    training_systems*      the labelled training systems behind ``neighbours`` (JSON + NumPy;
+                           optional: bundles written before them load without neighbours)
     manifest.json          SHA-256 of every file above
 
 No pickle anywhere: loading never executes code from the bundle. A file that is missing,
@@ -33,6 +35,7 @@ from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
 from spepred.files import sha256_file
 from spepred.models.config import TARGETS, TrainConfig
 from spepred.models.domain import ApplicabilityDomain
+from spepred.models.neighbours import TrainingSystems
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -127,6 +130,8 @@ class Bundle:
     boosters: dict  # target key -> xgboost.Booster
     featurizer: FormulationFeaturizer
     domain: ApplicabilityDomain
+    #: None for a bundle written before the table existed (``neighbours`` then empty)
+    training_systems: TrainingSystems | None = None
 
     @property
     def model_version(self) -> str:
@@ -184,6 +189,9 @@ def write_bundle(result, directory: str | Path) -> Path:
             "domain": domain_params,
             "library_versions": library_versions(),
         }
+        systems = getattr(result, "training_systems", None)
+        if systems is not None:
+            meta["training_systems"] = systems.save(tmp)
         (tmp / META).write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         files = sorted(p.name for p in tmp.iterdir() if p.is_file())
         manifest = {"format_version": FORMAT_VERSION, "files": {f: _sha256(tmp / f) for f in files}}
@@ -397,7 +405,15 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
     except (ValueError, KeyError, TypeError, OSError) as err:  # e.g. an object (pickle) array
         raise ModelBundleError(f"{directory}: applicability-domain arrays cannot be loaded ({err})") from None
     TrainConfig.from_dict(meta["train_config"])  # refuses unknown keys
-    return Bundle(path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain)
+    systems = None
+    if "training_systems" in meta:  # additive: older bundles have none
+        try:
+            systems = TrainingSystems.load(directory, meta["training_systems"])
+        except (ValueError, KeyError, TypeError, OSError) as err:
+            raise ModelBundleError(f"{directory}: training-system table cannot be loaded ({err})") from None
+    return Bundle(
+        path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain, training_systems=systems
+    )
 
 
 __all__ = ["Bundle", "check_replaceable", "load_bundle", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]

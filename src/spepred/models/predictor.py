@@ -243,13 +243,48 @@ class Predictor:
                     "metrics": v["metrics"],
                     "baseline_metrics": v["baseline_metrics"],
                     "beats_baseline": v["beats_baseline"],
+                    "crosslinked_metrics": v.get("crosslinked_metrics") or {},
+                    "curve_metrics": v.get("curve_metrics") or {},
                     "interval": f"{100 * (1 - v['alpha']):.0f} % split-conformal",
                 }
                 for k, v in self.bundle.targets.items()
             },
             "skipped_targets": meta.get("skipped_targets", {}),
             "library_versions": meta["library_versions"],
+            "training_systems": None if self.bundle.training_systems is None else len(self.bundle.training_systems),
         }
+
+    #: Said instead of neighbours by a bundle written before it kept its training systems.
+    NO_NEIGHBOURS_NOTE = (
+        "this model bundle predates the table of training systems: retrain it "
+        "(`spepred train`) to see the nearest labelled systems"
+    )
+
+    @property
+    def neighbours_note(self) -> str:
+        """Why :meth:`neighbours` is empty for this bundle ('' when it has the table)."""
+        return self.NO_NEIGHBOURS_NOTE if self.bundle.training_systems is None else ""
+
+    def neighbours(self, k: int = 5, **formulation) -> list[dict]:
+        """The ``k`` labelled training systems most similar to one formulation (keywords as
+        in :meth:`predict`), most similar first, each with its measured σ at the temperature
+        nearest the query's, its window and strength where measured, and its source (see
+        :mod:`spepred.models.neighbours`). Empty for a bundle without the table (see
+        :attr:`neighbours_note`). Raises :class:`FormulationError` for a bad formulation."""
+        rows = formulation_rows(**formulation)
+        normalized, errors = validate_columns(_columns_of(rows[:1]), source="input")
+        if errors:
+            raise FormulationError(errors[0])
+        systems = self.bundle.training_systems
+        if systems is None:
+            return []
+        return systems.nearest(
+            str(normalized["monomer_smiles"][0]),
+            str(normalized["crosslinker"][0]),
+            str(normalized["salt"][0]),
+            float(normalized["temperature_C"][0]),
+            k=k,
+        )
 
     def target_warnings(self) -> dict[str, str]:
         """Properties whose model did not beat the mean baseline in cross-validation."""

@@ -27,6 +27,7 @@ from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import MONOTONE, TARGETS, TargetSpec, TrainConfig
 from spepred.models.domain import ApplicabilityDomain
 from spepred.models.intervals import binned_quantiles, conformal_quantile, interval
+from spepred.models.neighbours import TrainingSystems
 from spepred.models.metrics import regression_metrics
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class TrainResult:
     rows_per_source: dict[str, int]
     timings_s: dict[str, float] = field(default_factory=dict)
     skipped_targets: dict[str, str] = field(default_factory=dict)
+    #: the labelled systems for ``neighbours`` (None: not kept)
+    training_systems: TrainingSystems | None = None
 
 
 def _to_model_space(y: np.ndarray, spec: TargetSpec) -> np.ndarray:
@@ -368,6 +371,9 @@ def train_models(
         max_unseen=config.domain_max_unseen,
     )
     timings["domain"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    systems = TrainingSystems.fit(rows)
+    timings["training_systems"] = time.perf_counter() - t0
     return TrainResult(
         config=config,
         featurizer=featurizer,
@@ -377,4 +383,5 @@ def train_models(
         rows_per_source={k: int(v) for k, v in rows.groupby("source").size().items()},
         timings_s=timings,
         skipped_targets=skipped,
+        training_systems=systems,
     )
