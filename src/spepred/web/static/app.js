@@ -160,8 +160,7 @@
   }
   function curveOpts(legend) {
     const arr = $("arrhenius").checked;
-    return { xlabel: arr ? "1000 / T (1/K)" : "temperature (°C)", ylabel: "log10 σ (S/cm)", legend,
-      xfmt: t => arr ? t.toFixed(2) : String(t), yfmt: t => t.toFixed(1) };
+    return { xlabel: arr ? "1000 / T (1/K)" : "temperature (°C)", ylabel: "log10 σ (S/cm)", legend };
   }
   function drawCurve(curve) {
     SpePlot.lines($("curve-plot"), [curveSeries(curve, "")], curveOpts(false));
@@ -280,7 +279,7 @@
     if (!file) { $("csv-summary").textContent = "Choose a CSV file first."; return; }
     $("csv-summary").textContent = `Predicting ${file.name}…`;
     try {
-      const text = await api("/predict.csv", { method: "POST", headers: { "Content-Type": "text/csv" }, body: await file.text() });
+      const text = await api("/predict.csv", { method: "POST", headers: { "Content-Type": "text/csv" }, body: file });
       const rows = parseCSV(text);
       const bad = rows.map((r, i) => ({ i: i + 1, r })).filter(x => x.r.status !== "ok");
       $("csv-summary").textContent = `${rows.length} rows: ${rows.length - bad.length} predicted, ${bad.length} with a status explaining why not.`;
@@ -312,7 +311,7 @@
     let pareto = [], top = [];
     try {
       for (const f of files) {
-        const rows = await api("/table", { method: "POST", headers: { "Content-Type": "text/csv" }, body: await f.text() });
+        const rows = await api("/table", { method: "POST", headers: { "Content-Type": "text/csv" }, body: f });
         if (/top/i.test(f.name)) top = rows; else pareto = rows;
       }
       showScreen(files.map(f => f.name).join(" + "), pareto.length ? pareto : top, top, null);
@@ -331,7 +330,7 @@
     $("screen-top").innerHTML = top.length ? `<table id="top-table"><thead><tr><th class="num">rank</th><th>structure</th><th>formulation</th>
       <th class="num">σ (S/cm)</th><th class="num">window (V)</th><th class="num">strength (MPa)</th><th class="num">T (°C)</th><th>domain</th></tr></thead>
       <tbody>${top.slice(0, 20).map(r => `<tr><td class="num">${esc(r.rank)}</td>
-      <td><img class="mol" alt="structure of ${esc(r.monomer_smiles)}" loading="lazy" src="${depictUrl(r.monomer_smiles, 200, 120)}" onerror="this.remove()"></td>
+      <td><img class="mol small" alt="structure of ${esc(r.monomer_smiles)}" loading="lazy" src="${depictUrl(r.monomer_smiles, 140, 90)}" onerror="this.remove()"></td>
       <td class="smiles">${esc(r.monomer_smiles)} × ${esc(r.crosslinker || "none")}${r.filler ? ` + ${esc(r.filler)} ${esc(r.filler_wt_pct || "")} wt %` : ""} · ${esc(r.salt || "")}</td>
       <td class="num">${sci(r.sigma_S_cm_pred)}</td><td class="num">${fix(r.esw_V_pred, 2)}</td><td class="num">${fix(r.strength_MPa_pred, 1)}</td>
       <td class="num">${fix(r.temperature_C, 0)}</td><td>${String(r.in_domain) === "true" ? "in" : "out"}</td></tr>`).join("")}</tbody></table>` : "";
@@ -344,11 +343,10 @@
     const pts = s.pareto.map(r => ({ x: Math.log10(Number(r.sigma_S_cm_pred)), y: Number(r[yKey]),
       c: cmax > cmin ? (Number(r[cKey]) - cmin) / (cmax - cmin) : 0.5,
       label: `${r.monomer_smiles} × ${r.crosslinker || "none"}: σ ${sci(Number(r.sigma_S_cm_pred))} S/cm, window ${fix(Number(r.esw_V_pred), 2)} V, strength ${fix(Number(r.strength_MPa_pred), 1)} MPa` }));
-    SpePlot.scatter($("pareto-plot"), pts, { xlabel: "log10 σ (S/cm)", ylabel: yKey === "esw_V_pred" ? "window (V)" : "strength (MPa)",
-      yfmt: t => t.toFixed(1), xfmt: t => t.toFixed(1) }, i => {
+    SpePlot.scatter($("pareto-plot"), pts, { xlabel: "log10 σ (S/cm)", ylabel: yKey === "esw_V_pred" ? "window (V)" : "strength (MPa)" }, i => {
       const r = s.pareto[i];
-      $("pareto-detail").innerHTML = `<img class="mol" alt="" src="${depictUrl(r.monomer_smiles, 200, 120)}" onerror="this.remove()"> ${esc(pts[i].label)}
-        (colour: ${cKey === "strength_MPa_pred" ? "strength" : "window"}, blue low → red high)`;
+      $("pareto-detail").innerHTML = `<img class="mol small" alt="" src="${depictUrl(r.monomer_smiles, 140, 90)}" onerror="this.remove()">
+        <span>${esc(pts[i].label)} (colour: ${cKey === "strength_MPa_pred" ? "strength" : "window"}, blue low → red high)</span>`;
     });
   }
 

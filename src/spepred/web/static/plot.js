@@ -21,6 +21,7 @@
     const step = [1, 2, 2.5, 5, 10].map(m => m * mag).find(s => s >= raw) || raw;
     const out = [];
     for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-6; t += step) out.push(+t.toFixed(10));
+    out.decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));  // enough to tell ticks apart
     return out;
   }
 
@@ -42,13 +43,14 @@
     const sx = x => m.l + (x - x0) / (x1 - x0) * (W - m.l - m.r);
     const sy = y => H - m.b - (y - y0) / (y1 - y0) * (H - m.t - m.b);
     const grid = el("g", { class: "grid" }, svg), axis = el("g", { class: "axis" }, svg);
-    for (const t of niceTicks(x0, x1, 7)) {
+    const xt = niceTicks(x0, x1, 7), yt = niceTicks(y0, y1, 6);
+    for (const t of xt) {
       el("line", { x1: sx(t), x2: sx(t), y1: m.t, y2: H - m.b }, grid);
-      el("text", { x: sx(t), y: H - m.b + 16, "text-anchor": "middle" }, axis).textContent = (opts.xfmt || String)(t);
+      el("text", { x: sx(t), y: H - m.b + 16, "text-anchor": "middle" }, axis).textContent = t.toFixed(xt.decimals);
     }
-    for (const t of niceTicks(y0, y1, 6)) {
+    for (const t of yt) {
       el("line", { x1: m.l, x2: W - m.r, y1: sy(t), y2: sy(t) }, grid);
-      el("text", { x: m.l - 6, y: sy(t) + 4, "text-anchor": "end" }, axis).textContent = (opts.yfmt || String)(t);
+      el("text", { x: m.l - 6, y: sy(t) + 4, "text-anchor": "end" }, axis).textContent = t.toFixed(yt.decimals);
     }
     el("path", { d: `M${m.l},${m.t}V${H - m.b}H${W - m.r}`, fill: "none" }, axis);
     el("text", { x: (m.l + W - m.r) / 2, y: H - 8, "text-anchor": "middle" }, axis).textContent = opts.xlabel || "";
