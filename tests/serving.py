@@ -1,52 +1,34 @@
 """A real ``spepred serve`` process on 127.0.0.1 for the tests that need one (browser,
-connection handling): started on a free port, waited for, and stopped by its own pid."""
+connection handling): started on a free port, waited for with :mod:`tests._servers`
+(its deadline, its log on failure), and stopped by its own pid."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests._servers import free_port, stop, wait_healthy
 
 
 @contextmanager
-def running_server(*args: str, timeout_s: float = 90) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``spepred serve --port P *args``; yields (base URL, process)."""
+def running_server(*args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``spepred serve --port P *args``; yields (base URL, process). ``/health`` must answer
+    on 127.0.0.1 (keep it on an ``--allowed-host`` list)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "spepred.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = Path(tempfile.mkdtemp(prefix="spepred-serve-")) / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "spepred.cli", "serve", "--port", str(port), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:  # any answer means it listens (the model loads before it does); a Host
-                httpx.get(f"{url}/health", timeout=1)  # allow-list may refuse this one
-                break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"spepred serve exited: {proc.stderr.read().decode()}")
-            if time.time() > deadline:
-                raise RuntimeError("spepred serve did not start")
-            time.sleep(0.3)
+        wait_healthy(proc, f"{url}/health", log, what="spepred serve")
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop(proc)

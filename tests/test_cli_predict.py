@@ -49,7 +49,9 @@ def test_json_schema(capsys, model):
     )
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"model_version", "training_labels", "predictions"}
+    # neighbours_note only for a bundle without its training systems
+    assert set(doc) - {"neighbours_note"} == {"model_version", "training_labels", "predictions", "neighbours"}
+    assert isinstance(doc["neighbours"], list)
     assert set(doc["training_labels"]) == {"log10_sigma_S_cm", "esw_V", "strength_MPa"}
     assert len(doc["predictions"]) == 2
     for p in doc["predictions"]:

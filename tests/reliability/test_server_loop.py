@@ -177,6 +177,6 @@ def test_stalled_connections_are_closed_and_hosts_checked(tiny_trained):
         assert httpx.get(f"{url}/health", headers={"Host": "attacker.example"}).status_code == 400
         assert httpx.post(f"{url}/predict", json=GOOD, headers={"Host": "attacker.example"}).status_code == 400
         assert httpx.get(f"{url}/health", headers={"Host": f"localhost:{port}"}).status_code == 200
-    with running_server("--model", model, "--allowed-host", "lab.example") as (url, _):
+    with running_server("--model", model, "--allowed-host", "lab.example", "--allowed-host", "127.0.0.1") as (url, _):
         assert httpx.get(f"{url}/health", headers={"Host": "lab.example"}).status_code == 200
         assert httpx.get(f"{url}/health", headers={"Host": "attacker.example"}).status_code == 400
