@@ -95,8 +95,15 @@ def parse_number_or_range(
     if len(nums) == 1:
         return [float(nums[0])]
     start, stop, step = nums
-    if step <= 0 or stop < start:
+    # order and size are judged in floats (the values spepred computes with): a step that
+    # is 0 as a float is no step, and the count is bounded before any exact arithmetic
+    # (Decimal would overflow on 1e-999999999, and 0:1:1e-400 counts 10^400 values)
+    if float(step) <= 0 or float(stop) < float(start):
         raise InvalidValueError(field, text, "a range start:stop:step with step > 0 and stop >= start")
+    approx = (float(stop) - float(start)) / float(step) + 1
+    if not approx <= max_points + 1:
+        size = f"about {approx:,.0f}" if approx < 1e15 else "more than 10^15"
+        raise InvalidValueError(field, text, f"at most {max_points} values in a range (this one has {size})")
     n = int((stop - start) / step) + 1  # Decimal division: exact for decimal texts
     if n > max_points:
         raise InvalidValueError(field, text, f"at most {max_points} values in a range (this one has {n:,})")

@@ -10,6 +10,8 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spepred.cli import main, parse_temperatures
 from spepred.errors import InvalidSmilesError, InvalidValueError, SpepredError, UnknownChemicalError
@@ -433,3 +435,25 @@ def test_screen_input_dash_reads_standard_input(model, tmp_path, capsys, monkeyp
     assert rc == 0, err
     pred = pd.read_parquet(out / "predictions.parquet")
     assert pred["monomer_smiles"].tolist() == ["CCO", "C=CC(=O)OCCO"] and (pred["status"] == "ok").all()
+
+
+_NUMBER_TEXT = st.one_of(
+    st.sampled_from(["nan", "inf", "-inf", "1e-999999999", "1e999999999", "1e-400", "1e308", "-0", "0x10", "1_0",
+                     "", " ", "1j", "٣", "1e", "--1"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_NUMBER_TEXT, min_size=1, max_size=4))
+def test_the_range_parser_answers_any_text_with_values_or_one_error(parts):
+    from spepred.values import MAX_RANGE_POINTS, parse_number_or_range
+
+    text = ":".join(parts)
+    try:
+        values = parse_number_or_range(text, field="--temperature")
+    except InvalidValueError as err:
+        assert len(str(err)) < 400 and "\n" not in str(err)
+        return
+    assert 1 <= len(values) <= MAX_RANGE_POINTS and all(math.isfinite(v) for v in values)
