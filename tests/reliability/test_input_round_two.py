@@ -103,7 +103,7 @@ def test_whitespace_smiles_in_every_entry_point(model, tmp_path, capsys):
     rc, _, err = _run(["predict", "--smiles", HEA + " junk text", "--model", model], capsys)
     _one_line_error(rc, err, "--smiles", "whitespace")
     rc, _, err = _run(["predict", "--smiles", HEA, "--crosslinker", "C=CC(=O)OCCOC(=O)C=C junk", "--model", model], capsys)
-    _one_line_error(rc, err, "crosslinker")
+    _one_line_error(rc, err, "crosslinker", "whitespace")
     src = tmp_path / "in.csv"
     src.write_text(f"monomer_smiles\n{HEA} junk text\n{HEA}\n", encoding="utf-8")
     out = tmp_path / "out.csv"

@@ -202,8 +202,11 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _unknown_name(item: str, role: str, roles: tuple[str, ...]) -> UnknownChemicalError:
-    """An unknown name with its did-you-mean; says how to pass a SMILES instead."""
+def _unknown_name(
+    item: str, role: str, roles: tuple[str, ...], smiles_error: InvalidSmilesError | None = None
+) -> UnknownChemicalError:
+    """An unknown name with its did-you-mean; says how to pass a SMILES instead, or why the
+    text is not one (``smiles_error``)."""
     suggestions = list(load_dictionary().suggestions(item, roles))
     if item.strip().casefold() in {"no", "nothing", "without", "empty"} and "none" not in suggestions:
         suggestions.insert(0, "none")
@@ -211,6 +214,9 @@ def _unknown_name(item: str, role: str, roles: tuple[str, ...]) -> UnknownChemic
     if _NAME_LIKE.fullmatch(item) and _parses(item):
         head = str(err).split(" (not in the chemical dictionary")[0]
         err.args = (f"{head} (not in the chemical dictionary; to use {item!r} as a SMILES, write 'smiles:{item}')",)
+    elif smiles_error is not None and not err.suggestions:
+        head = str(err).split(" (not in the chemical dictionary")[0]
+        err.args = (f"{head} (not in the chemical dictionary, and not a valid SMILES: {smiles_error.reason})",)
     return err
 
 
@@ -237,8 +243,8 @@ def resolve_crosslinkers(text: str) -> tuple[CrosslinkerComponent, ...]:
             raise _unknown_name(item, "crosslinker", _CROSSLINKER_ROLES)
         try:
             out.append(_crosslinker_from_smiles(item))
-        except InvalidSmilesError:
-            raise _unknown_name(item, "crosslinker", _CROSSLINKER_ROLES) from None
+        except InvalidSmilesError as err:
+            raise _unknown_name(item, "crosslinker", _CROSSLINKER_ROLES, err) from None
     return tuple(out)
 
 
@@ -284,8 +290,8 @@ def resolve_salt(text: str) -> SaltComponent | None:
             raise _unknown_name(text, "salt", ("salt",))
         try:
             parse_smiles(text, field="salt")
-        except InvalidSmilesError:
-            raise _unknown_name(text, "salt", ("salt",)) from None
+        except InvalidSmilesError as err:
+            raise _unknown_name(text, "salt", ("salt",), err) from None
         smiles, label = text, ""
     mol = parse_smiles(smiles, field="salt")
     canonical = Chem.MolToSmiles(mol)
