@@ -135,18 +135,17 @@ def test_hea_petea_litfsi_shows_the_apis_sigma(page, server):
     assert rows.count() == len(answer["neighbours"]) == 5
     assert answer["neighbours"][0]["record_id"] in rows.nth(0).inner_text()
     # the σ(T) plot draws the curve and its band
-    assert page.locator("#curve-plot polyline").count() == 1 and page.locator("#curve-plot polygon").count() == 1
+    assert page.locator("#curve-plot").is_visible() and page.locator("#curve-plot polyline").count() == 1 and page.locator("#curve-plot polygon").count() == 1
     page.check("#arrhenius")
     assert "1000 / T" in page.text_content("#curve-plot")
     page.uncheck("#arrhenius")
     # the address now holds the formulation
     assert "crosslinker=PETEA" in page.url and "monomer_smiles=HEA" in page.url
-    page.set_viewport_size({"width": 1280, "height": 1500})
+    # the form, the answer, why trust it and the nearest labelled systems, in one picture
+    page.set_viewport_size({"width": 1280, "height": 2080})
+    page.evaluate("() => window.scrollTo(0, 0)")
     _shot(page, "web_prediction.png")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.locator("#trust").scroll_into_view_if_needed()
-    page.evaluate("() => document.getElementById('trust').previousElementSibling.scrollIntoView()")
-    _shot(page, "web_trust.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_bad_smiles_shows_its_message_next_to_the_field(page, server):
@@ -171,7 +170,7 @@ def test_compare_two_formulations_and_share_by_url(page, server, browser):
     _predict(page, monomer_smiles="C=CC(=O)OCCO", crosslinker="PETEA")
     page.click("#pin")
     _predict(page, crosslinker="PEGDA")
-    shared = page.url
+    shared, shared_sigma = page.url, _shown_sigma(page)
     page.click("#pin")
     rows = page.locator("#compare-tbl tbody tr")
     assert rows.count() == 2
@@ -181,17 +180,32 @@ def test_compare_two_formulations_and_share_by_url(page, server, browser):
         assert shown == pytest.approx(answer["sigma_S_cm_pred"], rel=0.01)
         assert xl in rows.nth(i).inner_text()
     assert page.locator("#compare-plot polyline").count() == 2  # overlaid σ(T) curves
-    page.locator("#compare").scroll_into_view_if_needed()
+    assert page.locator("#compare-plot").is_visible()
+    # the question the page is for: PEGDA with 10 wt % LLZTO, as a gel with EC
+    assert page.locator("#list-filler option[value='LLZTO']").count() == 1
+    assert page.locator("#list-liquid option[value='EC']").count() == 1
+    page.fill("#liquid", "EC")
+    assert page.is_checked("#plasticized")  # a liquid makes it a gel
+    _predict(page, filler="LLZTO", filler_wt_pct="10")
+    page.click("#pin")
+    third = page.locator("#compare-tbl tbody tr").nth(2)
+    assert "filler LLZTO 10 wt %" in third.inner_text() and "with EC (plasticized)" in third.inner_text()
+    answer = _api(server, {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PEGDA", "filler": "LLZTO",
+                           "filler_wt_pct": 10, "plasticized": True, "salt": "LiTFSI", "temperature_C": 25})
+    assert float(third.locator("td.sigma").inner_text()) == pytest.approx(answer["sigma_S_cm_pred"], rel=0.01)
+    assert page.locator("#compare-plot polyline").count() == 3
+    assert "liquid=EC" in page.url
+    page.evaluate("() => document.getElementById('compare').scrollIntoView()")
     _shot(page, "web_compare.png")
     # a new page opened on the shared address shows the same formulation and answer
     other = browser.new_page()
     other.goto(shared)
     other.wait_for_selector("#neighbours-table")
     assert other.input_value("#crosslinker") == "PEGDA"
-    assert _shown_sigma(other) == pytest.approx(_shown_sigma(page), rel=1e-6)
+    assert _shown_sigma(other) == pytest.approx(shared_sigma, rel=1e-6)
     other.close()
     page.click("[data-unpin='0']")
-    assert page.locator("#compare-tbl tbody tr").count() == 1
+    assert page.locator("#compare-tbl tbody tr").count() == 2
 
 
 def test_csv_round_trip_with_a_bad_row(page, server, tmp_path):
@@ -232,6 +246,7 @@ def test_pareto_view_of_a_small_screen(page, server, screen_dir):
     page.click("[data-screen='0']")
     page.wait_for_selector("#pareto-plot circle")
     assert page.locator("#pareto-plot circle").count() == len(pareto)
+    assert page.locator("#pareto-plot").is_visible()
     assert f"({len(pareto)} formulations)" in page.inner_text("#screen-title")
     assert page.locator("#top-table tbody tr").count() == len(top)
     first = page.locator("#top-table tbody tr").first.inner_text()

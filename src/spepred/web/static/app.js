@@ -50,9 +50,12 @@
     if (!("temperature_C" in f)) f.temperature_C = 25;
     return f;
   }
+  // the liquid's name is the page's own: the model (and the API) take only `plasticized`
+  function liquid() { return $("liquid").value.trim(); }
   function fillForm(f) {
     for (const k of FIELDS) if (k in f) $(k).value = f[k];
     $("plasticized").checked = f.plasticized === true || f.plasticized === "true";
+    if ("liquid" in f) $("liquid").value = f.liquid;
   }
   function curveTemps() {
     const a = Number($("t_from").value), b = Number($("t_to").value), s = Number($("t_step").value);
@@ -80,9 +83,10 @@
     const first = document.querySelector("[aria-invalid=true]");
     if (first) first.focus();
   }
-  function toQuery(f) {
+  function toQuery(f, liq = liquid()) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(f)) q.set(k, v);
+    if (liq) q.set("liquid", liq);
     q.set("t_from", $("t_from").value); q.set("t_to", $("t_to").value); q.set("t_step", $("t_step").value);
     return q.toString();
   }
@@ -108,7 +112,7 @@
         api(`/structures?monomer_smiles=${encodeURIComponent(f.monomer_smiles)}` +
             (f.crosslinker ? `&crosslinker=${encodeURIComponent(f.crosslinker)}` : "")).catch(() => null),
       ]);
-      state.last = { formulation: f, result: one, curve, structures };
+      state.last = { formulation: f, liquid: liquid(), result: one, curve, structures };
       history.replaceState(null, "", "?" + toQuery(f));
       render(state.last);
       $("pin").disabled = false; $("share").disabled = false;
@@ -128,7 +132,7 @@
 
   function render({ formulation: f, result: r, curve, structures }) {
     $("result").hidden = false;
-    $("result-title").textContent = describe(f);
+    $("result-title").textContent = describe(f, state.last.liquid);
     $("sigma-value").textContent = `${sci(r.sigma_S_cm_pred)} S/cm`;
     $("sigma-ms").textContent = isNum(r.sigma_S_cm_pred) ? `${sci(r.sigma_S_cm_pred * 1000)} mS/cm at ${f.temperature_C} °C` : "";
     $("sigma-interval").textContent = `90 % interval ${sci(pow10(r.log10_sigma_S_cm_lo))} – ${sci(pow10(r.log10_sigma_S_cm_hi))} S/cm`;
@@ -142,12 +146,12 @@
     renderNeighbours(r);
   }
 
-  function describe(f) {
+  function describe(f, liq) {
     const parts = [`matrix ${f.monomer_smiles}`];
     parts.push(`crosslinker ${f.crosslinker || "none"}`);
     if (f.filler) parts.push(`filler ${f.filler}${isNum(f.filler_wt_pct) ? ` ${f.filler_wt_pct} wt %` : ""}`);
     parts.push(`salt ${f.salt || "LiTFSI"}${isNum(f.salt_molality_mol_kg) ? ` ${f.salt_molality_mol_kg} mol/kg` : ""}`);
-    if (f.plasticized) parts.push("plasticized");
+    if (f.plasticized) parts.push(liq ? `with ${liq} (plasticized)` : "plasticized");
     return parts.join(" · ") + ` · ${f.temperature_C} °C`;
   }
 
@@ -238,21 +242,28 @@
   function renderCompare() {
     const p = state.pins;
     $("compare-empty").hidden = p.length > 0;
-    $("compare-plot").hidden = p.length === 0;
+    $("compare-plot").toggleAttribute("hidden", p.length === 0);  // an SVG element has no .hidden
     if (!p.length) { $("compare-table").innerHTML = ""; return; }
     $("compare-table").innerHTML = `<table id="compare-tbl"><thead><tr><th>pinned</th><th>formulation</th><th class="num">σ (S/cm)</th>
       <th class="num">σ 90 % interval</th><th class="num">window (V)</th><th class="num">strength (MPa)</th><th>domain</th><th></th></tr></thead>
-      <tbody>${p.map((x, i) => `<tr><td>#${i + 1}</td><td>${esc(describe(x.formulation))}</td>
+      <tbody>${p.map((x, i) => `<tr><td>#${i + 1}</td><td>${esc(describe(x.formulation, x.liquid))}</td>
       <td class="num sigma">${sci(x.result.sigma_S_cm_pred)}</td>
       <td class="num">${sci(pow10(x.result.log10_sigma_S_cm_lo))} – ${sci(pow10(x.result.log10_sigma_S_cm_hi))}</td>
       <td class="num">${fix(x.result.esw_V_pred, 2)}</td><td class="num">${fix(x.result.strength_MPa_pred, 1)}</td>
       <td>${x.result.in_domain ? "in" : "out"} (${fix(x.result.domain_similarity, 2)})</td>
       <td><button type="button" data-unpin="${i}" aria-label="remove pinned #${i + 1}">Remove</button>
-          <a href="?${esc(toQuery(x.formulation))}">link</a></td></tr>`).join("")}</tbody></table>`;
+          <a href="?${esc(toQuery(x.formulation, x.liquid))}">link</a></td></tr>`).join("")}</tbody></table>`;
     document.querySelectorAll("[data-unpin]").forEach(b => b.addEventListener("click", () => {
       state.pins.splice(Number(b.dataset.unpin), 1); renderCompare();
     }));
-    SpePlot.lines($("compare-plot"), p.map((x, i) => curveSeries(x.curve, `#${i + 1} ${x.formulation.crosslinker || "none"}`)), curveOpts(true));
+    const short = (x, i) => {
+      const f = x.formulation;
+      let s = `#${i + 1} ${f.crosslinker || "no crosslinker"}`;
+      if (f.filler) s += ` + ${f.filler}${isNum(f.filler_wt_pct) ? ` ${f.filler_wt_pct} %` : ""}`;
+      if (f.plasticized) s += " (gel)";
+      return s;
+    };
+    SpePlot.lines($("compare-plot"), p.map((x, i) => curveSeries(x.curve, short(x, i))), curveOpts(true));
   }
 
   // -- CSV batch ---------------------------------------------------------------------------
@@ -384,7 +395,8 @@
   // -- start -------------------------------------------------------------------------------
   async function loadChemicals() {
     const chems = await api("/chemicals").catch(() => []);
-    const lists = { monomer: ["monomer", "polymer"], crosslinker: ["crosslinker"], salt: ["salt"], filler: ["filler"] };
+    const lists = { monomer: ["monomer", "polymer"], crosslinker: ["crosslinker"], salt: ["salt"], filler: ["filler"],
+      liquid: ["solvent", "plasticizer", "ionic_liquid"] };
     for (const [list, roles] of Object.entries(lists)) {
       const dl = $("list-" + list), seen = new Set();
       for (const c of chems.filter(c => c.roles.some(r => roles.includes(r)))) {
@@ -401,6 +413,7 @@
   }
   async function start() {
     $("form").addEventListener("submit", predict);
+    $("liquid").addEventListener("input", () => { if (liquid()) $("plasticized").checked = true; });
     $("pin").addEventListener("click", pin);
     $("share").addEventListener("click", async () => {
       try { await navigator.clipboard.writeText(location.href); $("busy").textContent = "Link copied."; }
@@ -427,6 +440,7 @@
       const f = {};
       for (const k of FIELDS) if (q.has(k)) f[k] = q.get(k);
       if (q.has("plasticized")) f.plasticized = q.get("plasticized");
+      if (q.has("liquid")) f.liquid = q.get("liquid");
       fillForm(f);
       for (const k of ["t_from", "t_to", "t_step"]) if (q.has(k)) $(k).value = q.get(k);
       predict();

@@ -72,7 +72,7 @@
         if (okb.length > 1) {
           const top = okb.map(k => `${f.sx(s.x[k])},${f.sy(s.hi[k])}`);
           const bot = okb.slice().reverse().map(k => `${f.sx(s.x[k])},${f.sy(s.lo[k])}`);
-          el("polygon", { points: [...top, ...bot].join(" "), fill: color, "fill-opacity": 0.14, stroke: "none" }, svg);
+          el("polygon", { points: [...top, ...bot].join(" "), fill: color, "fill-opacity": series.length > 1 ? 0.07 : 0.14, stroke: "none" }, svg);
         }
       }
       if (idx.length) {
@@ -82,8 +82,8 @@
       }
       if (opts.legend && s.label) {
         const y = f.m.t + 14 + i * 16;
-        el("rect", { x: f.W - f.m.r - 190, y: y - 9, width: 12, height: 10, fill: color }, svg);
-        el("text", { x: f.W - f.m.r - 172, y }, svg).textContent = s.label.slice(0, 30);
+        el("rect", { x: f.W - f.m.r - 260, y: y - 9, width: 12, height: 10, fill: color }, svg);
+        el("text", { x: f.W - f.m.r - 242, y }, svg).textContent = s.label.slice(0, 36);
       }
     });
     return f;
