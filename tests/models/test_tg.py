@@ -31,12 +31,12 @@ def _raw(rows: list[tuple]) -> pd.DataFrame:
     )
 
 
-def test_merge_pools_every_report_of_one_polymer():
+def test_merge_weights_rows_by_their_reports():
     raw = _raw(
         [
             ("PEO", "*CCO*", 200.0, "A", 1, "black", np.nan),
             (None, "*OCC*", 210.0, "B", 3, "gold", 5.0),
-            (None, "*CCOCCO*", 220.0, "C", 1, "black", np.nan),
+            (None, "*CCOCCO*", 240.0, "C", 1, "black", np.nan),
             ("polystyrene", "*CC(*)c1ccccc1", 373.0, "A", 2, "yellow", 2.0),
             ("bad", BAD_SMILES, 300.0, "A", 1, "black", np.nan),
             ("no Tg", "*CC(*)C", "n/a", "A", 1, "black", np.nan),
@@ -51,15 +51,29 @@ def test_merge_pools_every_report_of_one_polymer():
     assert [e.row for e in table.errors] == [5, 6]
     assert len(table.polymers) == 2
     peo = table.polymers.set_index("polymer_key").loc[matrix_key("*CCO*")]
-    # the mean of all five reports: 200, 3 x 210, 220
-    assert peo["Tg_K"] == pytest.approx((200 + 3 * 210 + 220) / 5)
-    # spread of all reports: within the 3-report row (sd 5) and between the rows
-    ss = 2 * 5.0**2 + (200 - 210) ** 2 + 3 * 0.0 + (220 - 210) ** 2
+    # inverse variance of each row's mean: one report 1/10², three agreeing (sd 5) 3/5²
+    w = np.array([1 / 10**2, 3 / 5**2, 1 / 10**2])
+    assert peo["Tg_K"] == pytest.approx(float(w @ [200, 210, 240] / w.sum()))
+    # spread of all five reports: within the 3-report row (sd 5) and between the rows
+    ss = 2 * 5.0**2 + (200 - 214) ** 2 + 3 * (210 - 214) ** 2 + (240 - 214) ** 2
     assert peo["stdev_K"] == pytest.approx(math.sqrt(ss / 4))
     assert (peo["n_points"], peo["reliability"], peo["n_rows"]) == (5, "gold", 3)
     assert peo["sources"] == "A;B;C" and peo["polymer"] == "PEO"
     ps = table.polymers.set_index("polymer_key").loc[matrix_key("*CC(*)c1ccccc1")]
     assert (ps["Tg_K"], ps["stdev_K"], ps["reliability"]) == (373.0, pytest.approx(2.0), "yellow")
+
+
+def test_disagreeing_reports_weigh_less():
+    """PEO upstream: six reports spanning 206-331 K (mean 261 K) and one of 206 K."""
+    raw = _raw(
+        [
+            ("poly(oxyethylene)", "*CCO*", 261.191667, "Mattioni", 6, "gold", 51.679013),
+            ("Polyoxyethylene", "*OCC*", 206.0, "Schrodinger", 1, "black", np.nan),
+        ]
+    )
+    peo = merge_tg(raw).polymers.iloc[0]
+    assert peo["Tg_K"] == pytest.approx(216.1, abs=0.1)  # the count-weighted mean is 253 K
+    assert peo["n_points"] == 7
 
 
 def test_reliability_labels_follow_the_report_count():

@@ -14,16 +14,22 @@ The same polymer can still appear under several spellings (``*C(F)(F)*`` and
 
 Merge rule
 ----------
-The rows of one polymer are pooled as if every underlying report were one measurement:
-the merged Tg is the mean of the rows weighted by their ``number of points`` (the mean of
-all reports), its ``stdev`` the standard deviation of all reports (within-row spread from
-each row's ``stdev`` plus the spread between rows), its ``number of points`` the sum and
-its ``reliability`` the label of that sum. Why this rule: a row that already averages five
-reports should not be outvoted by a single report, and the pooled spread is the honest
-uncertainty of the label (it can then weight or filter training). Preferring the most
-"reliable" row instead would throw reports away, and a median of rows would ignore how
-many reports each row stands for. One caveat, stated rather than fixed: two collections
-may have copied the same original report, which the pooled count then counts twice.
+The rows of one polymer are combined by an inverse-variance weighted mean of their Tg:
+a row's Tg is the mean of its ``number of points`` reports, so its variance is
+``sd² / n`` with ``sd`` its own ``stdev`` (floored at :data:`MIN_REPORT_SD_K`: two copies
+of one value are not a 0 K measurement) or, for a row of one report, the typical spread
+between reports of one polymer, :data:`TYPICAL_REPORT_SD_K` (the median ``stdev`` of the
+163 upstream rows that average two or more reports, 10.4 K). The merged ``stdev`` is the
+spread of all reports (within each row and between rows), ``number of points`` the sum,
+``reliability`` the label of that sum.
+
+Why this rule: it uses both reliability columns the way they are meant. More reports
+weigh more, and a row whose own reports disagree weighs less. PEO shows why the second
+part matters: one collection's row averages six reports spanning 206-331 K (stdev 52 K,
+mean 261 K) and another gives 206 K, the textbook value; pooling every report as equal
+(the mean weighted by count) gives 253 K, this rule 216 K. Taking only the "most
+reliable" row would keep the 261 K. One caveat, stated rather than fixed: two
+collections may have copied the same original report, which then counts twice.
 
 Every input row is accounted for: ``rows`` carries each one with its polymer key and a
 ``status`` (``ok``, or why it was left out: an invalid PSMILES, a Tg that is not a
@@ -52,6 +58,11 @@ REQUIRED_COLUMNS = ("PSMILES", TG_COLUMN, "number of points", "stdev", "reliabil
 #: Upstream's reliability labels by number of reports (``gold`` from three on).
 RELIABILITY_BY_POINTS = {1: "black", 2: "yellow"}
 GOLD = "gold"
+#: Spread assumed for the one report behind a single-report row (K): the median ``stdev``
+#: of the upstream rows that average two or more reports (10.36 K over 163 rows).
+TYPICAL_REPORT_SD_K = 10.0
+#: Smallest spread credited to a row's own reports (K).
+MIN_REPORT_SD_K = 5.0
 
 
 def reliability_label(n_points: int) -> str:
@@ -86,16 +97,20 @@ class TgTable:
 
 
 def _pooled(group: pd.DataFrame) -> tuple[float, float, int]:
-    """(mean, standard deviation, count) of all reports behind the rows of one polymer."""
+    """(merged Tg, spread of all reports, number of reports) of the rows of one polymer."""
     n = group["number of points"].to_numpy(dtype=float)
     m = group[TG_COLUMN].to_numpy(dtype=float)
-    s = np.nan_to_num(group["stdev"].to_numpy(dtype=float), nan=0.0)
+    s = group["stdev"].to_numpy(dtype=float)
+    own = np.where(n >= 2, np.nan_to_num(s, nan=TYPICAL_REPORT_SD_K), TYPICAL_REPORT_SD_K)
+    weight = n / np.maximum(own, MIN_REPORT_SD_K) ** 2  # 1 / variance of the row's mean
+    merged = float((weight * m).sum() / weight.sum())
     total = n.sum()
-    mean = float((n * m).sum() / total)
     if total < 2:
-        return mean, math.nan, int(total)
-    ss = float(((n - 1) * s**2).sum() + (n * (m - mean) ** 2).sum())
-    return mean, math.sqrt(ss / (total - 1)), int(total)
+        return merged, math.nan, int(total)
+    grand = (n * m).sum() / total
+    within = np.where(n >= 2, np.nan_to_num(s, nan=0.0), 0.0)
+    ss = float(((n - 1) * within**2).sum() + (n * (m - grand) ** 2).sum())
+    return merged, math.sqrt(ss / (total - 1)), int(total)
 
 
 def merge_tg(raw: pd.DataFrame, *, source: str = SOURCE) -> TgTable:
