@@ -197,3 +197,8 @@ def test_loading_nothing_is_a_clear_error(tmp_path):
         TgModel.load(tmp_path)
     with pytest.raises(ModelBundleError, match="not fitted"):
         TgModel().predict(["*CCO*"])
+
+
+def test_too_few_polymers_for_the_folds():
+    with pytest.raises(TableValidationError, match="at least 3 distinct polymers for 3-fold CV"):
+        TgModel(TgConfig(cv_folds=3, n_jobs=1)).fit(["*CCO*", "*OCC*", "*CC(*)C"], [206.0, 206.0, 265.0])

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spepred.chem.resolve import matrix_key
 from spepred.data.splits import group_kfold
 from spepred.errors import ConfigError, ModelBundleError, RowError, TableValidationError
 from spepred.files import sha256_file
@@ -171,8 +172,7 @@ class TgModel:
             Listing every row whose SMILES cannot be featurized or whose Tg is not a
             positive finite number in K (all rows are checked before anything is fitted).
         """
-        from spepred.chem.resolve import matrix_key
-        from spepred.models.train import fit_booster
+        from spepred.models.train import fit_booster  # training only: load/predict stay light
 
         smiles = as_text_array(smiles)
         y = np.asarray(tg_K, dtype=float)
@@ -187,12 +187,12 @@ class TgModel:
         ]
         if errors:
             raise TableValidationError(sorted(errors, key=lambda e: e.row), what="Tg training table")
-        n_groups_needed = self.config.cv_folds
         keys = np.array([matrix_key(s) for s in smiles], dtype=object)
-        if len(np.unique(keys)) < n_groups_needed:
+        k = self.config.cv_folds
+        if len(np.unique(keys)) < k:
             raise TableValidationError(
                 [RowError("Tg training", "all", "monomer_smiles", len(np.unique(keys)),
-                          f"need at least {n_groups_needed} distinct polymers for {n_groups_needed}-fold CV")],
+                          f"need at least {k} distinct polymers for {k}-fold CV")],
                 what="Tg training table",
             )
         X = feats.features
