@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spepred.errors import ModelBundleError
+from spepred.errors import ConfigError, ModelBundleError
 from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
 from spepred.files import sha256_file
 from spepred.models.config import TARGETS, TrainConfig
@@ -51,7 +51,7 @@ def _bundle_entries(directory: Path) -> set[str] | None:
     the manifest), or ``None`` when ``directory`` holds no readable spepred manifest."""
     try:
         manifest = json.loads((directory / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         return None
@@ -322,13 +322,17 @@ def verify_manifest(directory: Path) -> dict:
     truncated or modified (SHA-256); a file the loader would open (``*.json``, ``*.ubj``,
     ``*.npy``) that the manifest does not list; names that leave the directory.
     """
+    from spepred.models.bundle_schema import MAX_MANIFEST_BYTES, read_json
+
     manifest_path = directory / MANIFEST
+    if not manifest_path.exists():
+        raise ModelBundleError(f"{directory} is not a spepred model bundle (no {MANIFEST})")
     try:
-        manifest = json.loads(manifest_path.read_text("utf-8"))
+        manifest = read_json(manifest_path, limit=MAX_MANIFEST_BYTES, what=MANIFEST)
         files = manifest["files"]
-    except FileNotFoundError:
-        raise ModelBundleError(f"{directory} is not a spepred model bundle (no {MANIFEST})") from None
-    except (OSError, ValueError, KeyError, TypeError):
+    except ModelBundleError:
+        raise ModelBundleError(f"{manifest_path} is corrupted (not a valid manifest)") from None
+    except (KeyError, TypeError, IndexError):
         raise ModelBundleError(f"{manifest_path} is corrupted (not a valid manifest)") from None
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()
@@ -342,7 +346,11 @@ def verify_manifest(directory: Path) -> dict:
     for name, expected in sorted(files.items()):
         path = directory / name
         if Path(name).name != name or name in (".", "..") or not path.is_file():
-            raise ModelBundleError(f"{directory}: file {name!r} listed in the manifest is missing")
+            raise ModelBundleError(f"{directory}: file {name[:120]!r} listed in the manifest is missing")
+        if path.is_symlink():  # its bytes would come from outside the bundle
+            raise ModelBundleError(
+                f"{directory}: {name} is a symbolic link; a bundle holds its own files, refusing to load"
+            )
         actual = _sha256(path)
         if actual != expected:
             raise ModelBundleError(
@@ -382,9 +390,16 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
         directory = _previous(directory)  # a training run was interrupted mid-swap
     if not directory.is_dir():
         raise ModelBundleError(f"no model bundle at {directory} (train one with `spepred train`)")
-    verify_manifest(directory)
-    meta = json.loads((directory / META).read_text("utf-8"))
-    featurizer = FormulationFeaturizer(FeaturizerConfig.from_dict(meta["featurizer"]))
+    from spepred.models.bundle_schema import MAX_META_BYTES, check_npy, read_json, validate_meta
+
+    files = verify_manifest(directory)
+    # the manifest proves integrity, not authenticity: the metadata is validated (shape,
+    # types, bounds, model files inside the bundle) before anything is built from it
+    meta = validate_meta(read_json(directory / META, limit=MAX_META_BYTES, what=META), directory, files)
+    try:
+        featurizer = FormulationFeaturizer(FeaturizerConfig.from_dict(meta["featurizer"]))
+    except (ConfigError, TypeError, ValueError) as err:
+        raise ModelBundleError(f"{directory}: bundle.json featurizer: {err}") from None
     if featurizer.feature_names != meta["feature_names"]:
         diff = sorted(set(featurizer.feature_names) ^ set(meta["feature_names"]))
         raise ModelBundleError(
@@ -396,15 +411,25 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
     for key, info in meta["targets"].items():
         if key not in TARGETS:
             raise ModelBundleError(f"{directory}: unknown target {key!r} in bundle")
-        booster = booster_loader(directory / info["model_file"])
+        try:
+            booster = booster_loader(directory / info["model_file"])
+        except Exception as err:  # XGBoost's C++ errors; the file passed its checksum
+            first = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            raise ModelBundleError(f"{directory}: {info['model_file']} is not an XGBoost model ({first})") from None
         if booster.feature_names and list(booster.feature_names) != meta["feature_names"]:
             raise ModelBundleError(f"{directory}: {info['model_file']} has a different feature schema")
         boosters[key] = booster
+    for name in sorted(files):
+        if name.endswith(".npy"):
+            check_npy(directory / name)  # header bounded before NumPy allocates anything
     try:
         domain = ApplicabilityDomain.load(directory, meta["domain"])
     except (ValueError, KeyError, TypeError, OSError) as err:  # e.g. an object (pickle) array
         raise ModelBundleError(f"{directory}: applicability-domain arrays cannot be loaded ({err})") from None
-    TrainConfig.from_dict(meta["train_config"])  # refuses unknown keys
+    try:
+        TrainConfig.from_dict(meta["train_config"])  # refuses unknown keys
+    except (ConfigError, TypeError, ValueError, KeyError) as err:
+        raise ModelBundleError(f"{directory}: bundle.json train_config: {err}") from None
     systems = None
     if "training_systems" in meta:  # additive: older bundles have none
         try:

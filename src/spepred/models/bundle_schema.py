@@ -1,0 +1,251 @@
+"""What a bundle's metadata must look like before anything is built from it.
+
+The manifest proves integrity (every file is the one that was written), not authenticity:
+whoever can rewrite a bundle's files can rewrite its manifest to match. So the loader does
+not trust ``bundle.json`` either: it is validated here, with pydantic, against the shape
+training writes, and every size it would allocate from (features, Morgan bits, arrays) is
+bounded before it allocates. A malformed bundle is one :class:`ModelBundleError` line.
+
+Extra keys are allowed (a newer spepred may add some); the keys the loader and the
+predictor read must be there with the right types.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from spepred.errors import ModelBundleError
+
+#: Largest ``bundle.json`` and ``manifest.json`` read (the shipped ones are 34 KB and 1 KB).
+MAX_META_BYTES = 64 << 20
+MAX_MANIFEST_BYTES = 1 << 20
+#: Deepest JSON nesting accepted (a bundle nests 4 levels; 100 k levels would exhaust the
+#: parser's recursion before any schema could look at it).
+MAX_JSON_DEPTH = 32
+#: Feature layout bounds: a Morgan fold above this, or more feature names, is not a bundle
+#: spepred writes (default 256 bits, 389 features); ``morgan_size: 200000000`` kept the
+#: loader busy for a minute building names.
+MAX_MORGAN_SIZE = 1 << 16
+MAX_MORGAN_RADIUS = 8
+MAX_FEATURES = 1 << 18
+#: Largest domain array accepted, in bytes (the shipped bundle's are under 64 KB).
+MAX_ARRAY_BYTES = 1 << 30
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class FeaturizerMeta(_Strict):
+    morgan_radius: int = Field(ge=0, le=MAX_MORGAN_RADIUS)
+    morgan_size: int = Field(ge=8, le=MAX_MORGAN_SIZE)
+    blocks: list[str] = Field(max_length=64)
+    use_xtb: bool
+    version: str
+
+
+class ConformalBins(_Strict):
+    edges: list[float] = Field(max_length=64)
+    q: list[float] = Field(max_length=65)
+    q_crosslinked: float | None = None
+
+    @field_validator("q")
+    @classmethod
+    def _one_more_than_edges(cls, q: list[float], info) -> list[float]:
+        edges = info.data.get("edges")
+        if edges is not None and len(q) != len(edges) + 1:
+            raise ValueError(f"{len(q)} quantiles for {len(edges)} bin edges (expected {len(edges) + 1})")
+        return q
+
+
+class TargetMeta(_Strict):
+    label: str
+    unit: str
+    transform: str | None
+    model_file: str
+    n_labels: int = Field(ge=0)
+    n_groups: int = Field(ge=0)
+    cv_scheme: str
+    alpha: float = Field(gt=0, lt=1)
+    conformal_q: float
+    conformal_bins: ConformalBins | None = None
+    label_range: list[float] = Field(min_length=2, max_length=2)
+    metrics: dict[str, float | None]
+    baseline_metrics: dict[str, float | None]
+    beats_baseline: bool
+
+    @field_validator("conformal_q")
+    @classmethod
+    def _finite(cls, q: float) -> float:
+        if not math.isfinite(q) or q < 0:
+            raise ValueError("must be a finite number >= 0")
+        return q
+
+
+class DomainMeta(_Strict):
+    min_similarity: float
+    max_unseen: int
+    known_components: list[str] | None = None
+
+
+class TrainingSystemsMeta(_Strict):
+    """The nearest-labelled-systems table (bundles from before it have none)."""
+
+    table: str
+    matrix_fps: str
+    crosslinker_fps: str
+    n_systems: int = Field(ge=0)
+
+
+class BundleMeta(_Strict):
+    format_version: int
+    model_version: str
+    created_utc: str
+    data_hash: str
+    rows_per_source: dict[str, int]
+    featurizer: FeaturizerMeta
+    feature_names: list[str] = Field(max_length=MAX_FEATURES)
+    targets: dict[str, TargetMeta]
+    domain: DomainMeta
+    train_config: dict[str, Any]
+    library_versions: dict[str, str]
+    training_systems: TrainingSystemsMeta | None = None
+
+
+def _depth(text: str) -> int:
+    """Deepest ``[``/``{`` nesting of JSON text, outside strings (no parsing, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def read_json(path: Path, *, limit: int, what: str) -> Any:
+    """A bundle's JSON file, refused in one line if too large, too deep or not JSON."""
+    where = path.parent
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ModelBundleError(f"{where}: {what} is {size:,} bytes (at most {limit:,} accepted)")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(limit + 1)
+    except OSError as err:
+        raise ModelBundleError(f"{where}: {what} cannot be read ({err.strerror or err})") from None
+    except UnicodeDecodeError:
+        raise ModelBundleError(f"{where}: {what} is not UTF-8 JSON") from None
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise ModelBundleError(f"{where}: {what} nests deeper than {MAX_JSON_DEPTH} levels; not a spepred bundle")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise ModelBundleError(f"{where}: {what} is not valid JSON ({str(err)[:120]})") from None
+
+
+def validate_meta(meta: Any, directory: Path, manifest_files: dict[str, str]) -> dict:
+    """Check ``bundle.json`` against :class:`BundleMeta` and the manifest; return it.
+
+    Besides the shape: every ``targets.*.model_file`` must be a plain file name listed in
+    the manifest (no path outside the bundle, no pipe or device: the manifest check has
+    already hashed it as a regular file) and end in ``.ubj``.
+    """
+    if not isinstance(meta, dict):
+        raise ModelBundleError(
+            f"{directory}: bundle.json holds a JSON {type(meta).__name__}, expected an object; not a spepred bundle"
+        )
+    try:
+        BundleMeta.model_validate(meta)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ModelBundleError(
+            f"{directory}: bundle.json is malformed at {where}: {first['msg']} "
+            f"({err.error_count()} problem(s)); not a bundle this spepred can load"
+        ) from None
+    named = [(f"targets.{key}.model_file", info["model_file"], ".ubj") for key, info in meta["targets"].items()]
+    systems = meta.get("training_systems")
+    if systems is not None:
+        named += [
+            ("training_systems.table", systems["table"], ".json"),
+            ("training_systems.matrix_fps", systems["matrix_fps"], ".npy"),
+            ("training_systems.crosslinker_fps", systems["crosslinker_fps"], ".npy"),
+        ]
+    for where, name, suffix in named:
+        # a file the loader opens by a name from bundle.json: a plain name, inside the bundle
+        if Path(name).name != name or name in ("", ".", "..") or "\\" in name or not name.endswith(suffix):
+            raise ModelBundleError(
+                f"{directory}: {where} {name[:120]!r} is not a {suffix} file name inside the bundle "
+                "(expected a plain name such as model_sigma.ubj); refusing to load"
+            )
+        if name not in manifest_files:
+            raise ModelBundleError(f"{directory}: {where} {name[:120]!r} is not listed in the manifest; refusing to load")
+    if systems is not None:  # read here first: size and depth bounded before json.loads
+        read_json(directory / systems["table"], limit=MAX_META_BYTES, what=systems["table"])
+    return meta
+
+
+def check_npy(path: Path) -> None:
+    """Refuse a ``.npy`` whose header promises what its bytes do not hold.
+
+    The header is read alone (no allocation): the dtype must be a plain number or boolean
+    (never an object array), the shape's byte count at most :data:`MAX_ARRAY_BYTES` and
+    exactly what follows the header in the file. A header claiming 10^11 elements over a
+    few bytes is therefore refused before NumPy tries to allocate it.
+    """
+    import numpy as np
+
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:  # pragma: no cover - read_magic refuses other versions already
+                raise ValueError(f"unsupported .npy version {version}")
+            offset = fh.tell()
+        size = path.stat().st_size
+    except (OSError, ValueError, SyntaxError) as err:
+        raise ModelBundleError(
+            f"{path.parent}: applicability-domain arrays cannot be loaded ({path.name} is not a NumPy "
+            f"array file: {str(err)[:120]})"
+        ) from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise ModelBundleError(
+            f"{path.parent}: applicability-domain arrays cannot be loaded ({path.name} holds {dtype} "
+            "values, expected numbers); refusing to load"
+        )
+    count = 1
+    for dim in shape:
+        count *= int(dim)
+    nbytes = count * dtype.itemsize
+    if nbytes > MAX_ARRAY_BYTES or nbytes != size - offset:
+        raise ModelBundleError(
+            f"{path.parent}: applicability-domain arrays cannot be loaded ({path.name} claims shape "
+            f"{tuple(shape)}, {nbytes:,} bytes, but holds {size - offset:,} bytes of data; at most "
+            f"{MAX_ARRAY_BYTES:,} accepted); refusing to load"
+        )
+
+
+__all__ = ["BundleMeta", "check_npy", "read_json", "validate_meta"]
