@@ -209,7 +209,7 @@ def check_npy(path: Path) -> None:
     """Refuse a ``.npy`` whose header promises what its bytes do not hold.
 
     The header is read alone (no allocation): the dtype must be a plain number or boolean
-    (never an object array), the shape's byte count at most :data:`MAX_ARRAY_BYTES` and
+    or fixed-width text (never an object array), the shape's byte count at most :data:`MAX_ARRAY_BYTES` and
     exactly what follows the header in the file. A header claiming 10^11 elements over a
     few bytes is therefore refused before NumPy tries to allocate it.
     """
@@ -231,10 +231,10 @@ def check_npy(path: Path) -> None:
             f"{path.parent}: applicability-domain arrays cannot be loaded ({path.name} is not a NumPy "
             f"array file: {str(err)[:120]})"
         ) from None
-    if dtype.hasobject or dtype.kind not in "biuf":
+    if dtype.hasobject or dtype.kind not in "biufUS":  # numbers, booleans, fixed-width text
         raise ModelBundleError(
             f"{path.parent}: applicability-domain arrays cannot be loaded ({path.name} holds {dtype} "
-            "values, expected numbers); refusing to load"
+            "values, expected numbers or fixed-width text); refusing to load"
         )
     count = 1
     for dim in shape:
