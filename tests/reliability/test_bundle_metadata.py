@@ -103,11 +103,13 @@ def test_an_outside_model_file_is_never_opened(bundle, tmp_path):
 def test_training_system_files_are_held_to_the_same_rule(bundle):
     meta = json.loads((bundle / "bundle.json").read_text())
     assert "training_systems" in meta  # the nearest-systems table of newer bundles
-    table = meta["training_systems"]["table"]
+    original = dict(meta["training_systems"])
+    table = original["table"]
     for key, name in (("table", "/etc/passwd"), ("matrix_fps", "../x.npy"), ("table", "bundle.json.bak")):
-        _edit_meta(bundle, lambda m: m["training_systems"].update({key: name}))
+        _edit_meta(bundle, lambda m: m["training_systems"].update(original, **{key: name}))
         _refused(bundle, f"training_systems.{key} .* is not a")
-    _edit_meta(bundle, lambda m: m["training_systems"].update(table=table))
+    _edit_meta(bundle, lambda m: m["training_systems"].update(original))
+    assert load_bundle(bundle).training_systems is not None
     (bundle / table).write_text("[" * 100_000 + "]" * 100_000)
     _relist(bundle)
     _refused(bundle, "nests deeper than 32 levels")
