@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
+from spepred.chem.polymer import canonical_polymer_smiles
 from spepred.data.build import build_formulations
 from spepred.data.hatakeyama import _kind, _reference_group, convert_hatakeyama
 from spepred.data.schema import require_valid
@@ -60,7 +61,8 @@ def test_every_measurement_is_accounted_for(converted):
 def test_molality_from_the_mole_ratio(converted):
     rows, _ = converted
     row = rows.set_index("record_id").loc["hatakeyama2022:1"]  # PEO / LiClO4, 0.909/0.0455
-    assert row["monomer_smiles"] == "*CCO*" and row["salt"] == "LiClO4"
+    peo = canonical_polymer_smiles(Chem.MolFromSmiles("[*]CCO[*]"))
+    assert row["monomer_smiles"] == peo and row["salt"] == "LiClO4"
     assert row["salt_molality_mol_kg"] == pytest.approx(0.0455 / (0.909 * 44.053e-3), rel=1e-3)
     assert not row["plasticized"] and row["group"] == "hatakeyama2022:10.1007/s11581-011-0640-5"
 

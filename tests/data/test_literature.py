@@ -131,6 +131,7 @@ def test_rows_convert_with_the_label_hygiene_of_the_review():
         _row(record_id="lit-t-004", strength_MPa="2.0", excluded_labels="strength_MPa",
              doi="10.1/X", fillers="LLZTO", filler_wt_pct="10", application="cpe"),
         _row(record_id="lit-t-005", matrix="not a chemical"),
+        _row(record_id="lit-t-006", sigma_T_C="", sigma_T_basis="room_temperature"),
     ])
     rows, notes = convert_literature(table)
     by_id = rows.set_index("record_id")
@@ -142,4 +143,6 @@ def test_rows_convert_with_the_label_hygiene_of_the_review():
     assert math.isnan(by_id.loc["lit-t-004", "strength_MPa"])
     assert by_id.loc["lit-t-004", "group"] == "literature:doi:10.1/x"
     assert "lit-t-005" not in by_id.index and "lit-t-005" in " ".join(notes)
-    assert len(require_valid(rows, source="literature")) == 4
+    assert by_id.loc["lit-t-006", "temperature_C"] == 25.0
+    assert "sigma_at_room_temperature" in by_id.loc["lit-t-006", "flags"]
+    assert len(require_valid(rows, source="literature")) == 5

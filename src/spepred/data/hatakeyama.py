@@ -37,7 +37,8 @@ import pandas as pd
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
-from spepred.chem.mol import canonical_smiles, rdkit_quiet
+from spepred.chem.mol import rdkit_quiet
+from spepred.chem.polymer import canonical_polymer_smiles
 from spepred.chem.resolve import canonical_salt_label, resolve_matrix
 from spepred.errors import SpepredError
 
@@ -113,7 +114,9 @@ def read_compounds(path: Path) -> dict[int, Compound]:
         structure = str(rec.get("Structure") or "")
         out[int(rec["id"])] = Compound(
             id=int(rec["id"]),
-            smiles=Chem.MolToSmiles(mol),
+            # repeat units in their canonical frame, so a polymer has one spelling (and a
+            # Bradford point entered again is recognized whatever its frame)
+            smiles=canonical_polymer_smiles(mol) if polymer else Chem.MolToSmiles(mol),
             kind=kind,
             mass_g_mol=mass,
             anion_charge=charge,
@@ -294,7 +297,7 @@ def convert_hatakeyama(
         # a dry linear row that sits on a Bradford point (same canonical polymer, salt,
         # temperature to 1 °C and log σ to 0.01) is the same measurement, entered twice
         key = zip(
-            out["monomer_smiles"].map(canonical_smiles), out["salt"],
+            out["monomer_smiles"], out["salt"],
             out["temperature_C"].round(0), out["log10_sigma_S_cm"].round(2), strict=True,
         )
         repeat = np.array([k in points for k in key]) & ~out["plasticized"].to_numpy(bool)

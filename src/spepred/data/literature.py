@@ -228,6 +228,8 @@ def literature_problems(table: pd.DataFrame) -> list[str]:
 
 
 SOURCE = "literature"
+#: "Room temperature", "RT", "ambient": read as 25 °C and flagged ``sigma_at_room_temperature``.
+ROOM_TEMPERATURE_C = 25.0
 #: Literature label column -> formulation-table label column (σ goes in as log10).
 _TABLE_LABELS = {"sigma_S_cm": "log10_sigma_S_cm", "esw_V": "esw_V", "strength_MPa": "strength_MPa"}
 
@@ -272,6 +274,8 @@ def convert_literature(table: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
             value = math.nan if col in excluded or col in bounded else _number(rec[col])
             labels[out_col] = value
         temp = _number(rec["sigma_T_C"])
+        if math.isnan(temp) and rec["sigma_T_basis"] == "room_temperature":
+            temp = ROOM_TEMPERATURE_C  # as the review's records read "room temperature"
         sigma = labels.pop("log10_sigma_S_cm")
         sigma = math.log10(sigma) if sigma > 0 else math.nan
         if not math.isnan(sigma):
