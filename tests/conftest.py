@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SPEPRED_CACHE_DIR", str(cache))
     # mlflow.set_tracking_uri() exports MLFLOW_TRACKING_URI; do not let one test's store leak
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    yield
+    # nor the URI a test set in this process: spepred follows MLflow's precedence, in which
+    # mlflow.set_tracking_uri() comes before the environment and the default
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is not None:
+        mlflow.set_tracking_uri(None)
 
 
 @pytest.fixture

@@ -136,8 +136,10 @@ def train(
         must not exist, be empty, or be a spepred bundle and nothing else: anything else
         (a folder of other files, a file) is refused before training starts.
     tracking_uri
-        MLflow tracking URI; default ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``
-        in the working directory.
+        MLflow tracking URI. Without it, MLflow's own order: the URI set by
+        ``mlflow.set_tracking_uri()``, else ``$MLFLOW_TRACKING_URI``, else
+        ``sqlite:///mlflow.db`` in the working directory. The caller's MLflow setting is
+        left unchanged.
     run_name
         Name of the MLflow run (default: MLflow's generated name).
     """
@@ -191,6 +193,7 @@ def train(
                 data_card=card.to_dict() if card else None,
                 register=register,
                 run_name=run_name,
+                data=table,
             )
             result.timings_s["mlflow"] = time.perf_counter() - t0
         bundle_dir = publish_bundle(staged, model_dir)

@@ -18,18 +18,48 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EXPERIMENT = "spepred"
 REGISTERED_MODEL = "spepred"
+#: Alias set on the version registered by every successful training.
+CHAMPION = "champion"
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
 
 
 def resolve_tracking_uri(uri: str | None = None, workdir: str | Path = ".") -> str:
-    """``uri``, else ``$MLFLOW_TRACKING_URI``, else a SQLite file in the working directory
-    (set explicitly: MLflow's own default has changed between versions)."""
+    """The tracking URI with MLflow's own precedence.
+
+    ``uri`` (``--tracking-uri``), else what ``mlflow.set_tracking_uri()`` set in this
+    process (a notebook's), else ``$MLFLOW_TRACKING_URI``, else a SQLite file in the working
+    directory (spelled out: MLflow's own default has changed between versions).
+    """
     if uri:
         return uri
-    env = os.environ.get(TRACKING_ENV)
-    if env:
-        return env
+    import mlflow
+
+    if mlflow.tracking.is_tracking_uri_set():
+        # MLflow's order: the URI set in this process first, then the environment variable
+        return mlflow.get_tracking_uri()
     return f"sqlite:///{(Path(workdir).resolve() / 'mlflow.db').as_posix()}"
+
+
+@contextmanager
+def _tracking_uri_for_this_run(uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at ``uri`` for one run, then give the caller's setting back
+    (a notebook that set its own URI, or none, finds it unchanged after a training)."""
+    import mlflow
+
+    was_set = mlflow.tracking.is_tracking_uri_set()
+    previous = mlflow.get_tracking_uri() if was_set else None
+    env = os.environ.get(TRACKING_ENV)
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(None)  # clears MLflow's setting and the variable it exported
+        if previous is not None and previous != env:
+            mlflow.set_tracking_uri(previous)
+        if env is None:
+            os.environ.pop(TRACKING_ENV, None)
+        else:
+            os.environ[TRACKING_ENV] = env
 
 
 def _artifact_location(uri: str) -> str | None:
@@ -110,8 +140,8 @@ def check_tracking_uri(uri: str) -> None:
                 os.environ[k] = v
 
 
-def _signature():
-    from mlflow.models.signature import ModelSignature
+def _input_schema():
+    """The formulation columns the model accepts; only ``monomer_smiles`` is required."""
     from mlflow.types.schema import ColSpec, Schema
 
     cols = [ColSpec("string", "monomer_smiles")]
@@ -124,7 +154,66 @@ def _signature():
         for c in ("filler_wt_pct", "salt_molality_mol_kg", "mw_g_mol", "temperature_C")
     ]
     cols.append(ColSpec("boolean", "plasticized", required=False))
-    return ModelSignature(inputs=Schema(cols))
+    return Schema(cols)
+
+
+#: The input example logged with the model; its real prediction gives the output schema.
+EXAMPLE = [
+    {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0},
+    {"monomer_smiles": "[*]CCO[*]", "salt": "LiTFSI", "salt_molality_mol_kg": 1.0, "temperature_C": 60.0},
+]
+
+
+def prediction_columns(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The prediction columns of ``Predictor.predict``'s table, in ``OUTPUT_COLUMNS`` order
+    (what the pyfunc model returns; importing the model file itself would register it)."""
+    from spepred.models.predictor import OUTPUT_COLUMNS
+
+    return predictions[list(OUTPUT_COLUMNS)]
+
+
+def _signature(bundle_dir: Path):
+    """Inputs as declared above; outputs inferred from a real prediction of the bundle, so
+    the output schema names every prediction column with its type (``spark_udf`` builds
+    its struct result type from it)."""
+    import warnings
+
+    from mlflow.models import infer_signature
+    from mlflow.models.signature import ModelSignature
+
+    from spepred.models.predictor import Predictor
+
+    example = pd.DataFrame(EXAMPLE)
+    predicted = prediction_columns(Predictor.load(bundle_dir).predict(example))
+    with warnings.catch_warnings():
+        # unseen_fragments is an integer that is never missing (-1 where nothing was scored)
+        warnings.filterwarnings("ignore", message=".*[Ii]nteger column.*", category=UserWarning)
+        outputs = infer_signature(example, predicted).outputs
+    return ModelSignature(inputs=_input_schema(), outputs=outputs)
+
+
+def runtime_requirements() -> list[str] | None:
+    """spepred's runtime dependencies, pinned to the installed versions, for the logged
+    model's environment (spepred itself travels with the model as code: no index serves
+    it). ``None`` when spepred's metadata is not installed (MLflow then infers them)."""
+    from importlib.metadata import PackageNotFoundError, requires, version
+
+    from packaging.requirements import Requirement
+
+    try:
+        declared = requires("spepred") or []
+    except PackageNotFoundError:
+        return None
+    out = []
+    for text in declared:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue  # an extra, or another platform's alternative (xgboost vs xgboost-cpu)
+        try:
+            out.append(f"{req.name}=={version(req.name)}")
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def _flat_params(config: dict) -> dict[str, str]:
@@ -147,28 +236,46 @@ def log_training(
     data_card: dict | None = None,
     register: bool = True,
     run_name: str | None = None,
+    data: pd.DataFrame | None = None,
 ) -> dict[str, str]:
-    """One MLflow run for one training: returns ``{"run_id", "model_uri", "registered"}``."""
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    import warnings
+    """One MLflow run for one training.
 
+    Returns ``{"run_id", "model_uri", "registered", "champion"}``: the registered version
+    (``models:/spepred/<n>``) also gets the alias ``champion`` (``models:/spepred@champion``).
+    ``data``, the training table, is logged as the run's input dataset (``mlflow.log_input``:
+    its schema, digest and row count, not the rows). MLflow's global tracking URI is left as
+    the caller had it.
+    """
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
+
+    client = open_store(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        try:
+            client.create_experiment(experiment, artifact_location=_artifact_location(tracking_uri))
+        except mlflow.exceptions.MlflowException:
+            pass  # created concurrently by another training
+        exp = client.get_experiment_by_name(experiment)
+    with _tracking_uri_for_this_run(tracking_uri):
+        return _log_run(mlflow, client, exp.experiment_id, result, Path(bundle_dir), data_card, register, run_name, data)
+
+
+def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, register, run_name, data):
+    """The run itself (the tracking URI already points at the store)."""
+    import warnings
 
     from spepred import plots
     from spepred.models.bundle import library_versions
     from spepred.models.report import metrics_table, model_card
 
-    mlflow.set_tracking_uri(tracking_uri)
-    client = open_store(tracking_uri)
-    if client.get_experiment_by_name(experiment) is None:
-        try:
-            client.create_experiment(experiment, artifact_location=_artifact_location(tracking_uri))
-        except mlflow.exceptions.MlflowException:
-            pass  # created concurrently by another training
-    mlflow.set_experiment(experiment)
     meta = json.loads((Path(bundle_dir) / "bundle.json").read_text("utf-8"))
-    with mlflow.start_run(run_name=run_name) as run, tempfile.TemporaryDirectory() as tmpd:
+    # the experiment by id, not mlflow.set_experiment(): the caller's active experiment stays
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run, tempfile.TemporaryDirectory() as tmpd:
         tmp = Path(tmpd)
+        if data is not None:
+            dataset = mlflow.data.from_pandas(data, name="spepred-training", digest=result.data_hash[:8] or None)
+            mlflow.log_input(dataset, context="training")
         mlflow.log_params(_flat_params(result.config.to_dict()))
         mlflow.log_params(
             {
@@ -208,26 +315,32 @@ def log_training(
             # MLflow suggests type hints on predict(); the explicit signature below is ours
             warnings.filterwarnings("ignore", message=".*type hints.*", category=UserWarning)
             info = _log_pyfunc(mlflow, bundle_dir, register)
-        registered = ""
-        if register and getattr(info, "registered_model_version", None):
-            registered = f"models:/{REGISTERED_MODEL}/{info.registered_model_version}"
-        return {"run_id": run.info.run_id, "model_uri": info.model_uri, "registered": registered}
+        registered = champion = ""
+        version = getattr(info, "registered_model_version", None)
+        if register and version:
+            registered = f"models:/{REGISTERED_MODEL}/{version}"
+            # the current convention for "the model to use" (stages are deprecated)
+            client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION, str(version))
+            champion = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
+        return {"run_id": run.info.run_id, "model_uri": info.model_uri, "registered": registered, "champion": champion}
 
 
 def _log_pyfunc(mlflow, bundle_dir: Path, register: bool):
-    from spepred.models.bundle import library_versions
+    """Log the pyfunc model with an environment MLflow can rebuild: the spepred package as
+    code (``code_paths``: it is on no index) and its dependencies pinned as pip
+    requirements, so ``mlflow models serve`` / ``spark_udf`` with ``--env-manager
+    virtualenv`` or ``uv`` can restore it."""
+    import spepred
 
-    example = pd.DataFrame(
-        [{"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0}]
-    )
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(Path(__file__).with_name("pyfunc_model.py")),
         artifacts={"bundle": str(bundle_dir)},
-        signature=_signature(),
-        input_example=example,
+        code_paths=[str(Path(spepred.__file__).resolve().parent)],
+        signature=_signature(bundle_dir),
+        input_example=pd.DataFrame(EXAMPLE),
         registered_model_name=REGISTERED_MODEL if register else None,
-        pip_requirements=[f"spepred=={library_versions()['spepred']}"],
+        pip_requirements=runtime_requirements(),
     )
 
 
