@@ -109,15 +109,35 @@ def check_replaceable(directory: str | Path, *, option: str = "--model-dir") -> 
         )
 
 
+#: Distributions that provide each library (xgboost-cpu installs the same ``xgboost`` module)
+_DISTRIBUTIONS = {
+    "spepred": ("spepred",),
+    "xgboost": ("xgboost", "xgboost-cpu"),
+    "rdkit": ("rdkit",),
+    "numpy": ("numpy",),
+    "pandas": ("pandas",),
+    "scikit-learn": ("scikit-learn",),
+    "mlflow": ("mlflow",),
+}
+
+
 def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for pkg in ("spepred", "xgboost", "rdkit", "numpy", "pandas", "scikit-learn", "mlflow"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
+    for pkg, dists in _DISTRIBUTIONS.items():
+        out[pkg] = "not installed"
+        for dist in dists:
+            try:
+                out[pkg] = version(dist)
+                break
+            except PackageNotFoundError:
+                continue
+    if out["spepred"] == "not installed":
+        # imported from a copy of the source (an MLflow model's code directory)
+        import spepred
+
+        out["spepred"] = spepred.__version__
     return out
 
 
