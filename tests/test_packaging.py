@@ -72,3 +72,15 @@ def test_the_plain_install_has_no_server_or_spark_stack_and_dev_has_everything()
     self_ref = next(r for r in dev if r.name == "spepred")
     assert {"server", "spark", "xtb"} <= self_ref.extras
     assert {"pytest", "hypothesis"} <= {r.name for r in dev}
+
+
+def test_serve_without_the_server_extra_says_which_extra_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    from spepred.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "httptools" else real(name, *a))
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "httptools not installed" in err and "pip install 'spepred[server]'" in err

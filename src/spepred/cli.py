@@ -514,7 +514,21 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What `spepred serve` imports beyond the core install (the ``server`` extra).
+SERVER_MODULES = ("fastapi", "uvicorn", "httptools")
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from spepred.errors import SpepredError
+
+    missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SpepredError(
+            f"spepred serve needs the server extra ({', '.join(missing)} not installed): "
+            "pip install 'spepred[server]'"
+        )
     from spepred.server import host_warning, serve
 
     warning = host_warning(args.host)
