@@ -458,10 +458,12 @@ def create_app(
         rows = [f.model_dump() for f in ([body] if single else body)]
         try:
             # every prediction runs in the thread pool: the event loop only moves bytes
-            if single:
+            if single and neighbours:  # the page's request: alone, strict, with its extras
+                records = [await run_in_threadpool(_predict_one, rows, neighbours)]
+            elif single:
                 records = await coalescer.predict(rows)
-                if records[0]["status"] != "ok" or neighbours:  # its own 422, or the extras
-                    records = [await run_in_threadpool(_predict_one, rows, neighbours)]
+                if records[0]["status"] != "ok":  # the lone request's own 422 message
+                    records = [await run_in_threadpool(_predict_one, rows, 0)]
             else:
                 records = await run_in_threadpool(predict_within, predictor, rows, deadline_s)
         except FormulationError as err:
