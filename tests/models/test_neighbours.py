@@ -132,3 +132,26 @@ def test_http_neighbours_on_request(tiny_trained):
     assert len(near) == 4 and near[0]["record_id"] == "tiny-1-0"
     assert r.json()["sigma_S_cm_pred"] == pytest.approx(plain["sigma_S_cm_pred"])
     assert client.post("/predict", params={"neighbours": 99}, json=body).status_code == 422
+
+
+def test_a_rehashed_table_that_names_a_missing_fingerprint_is_refused(bundle_copy):
+    """The manifest proves integrity, not authenticity: a table rewritten with a matching
+    checksum must still fail as one clear bundle error, not an IndexError."""
+    path = bundle_copy / TABLE_FILE
+    payload = json.loads(path.read_text())
+    payload["rows"][0][payload["columns"].index("matrix_fp")] = 999
+    path.write_text(json.dumps(payload))
+    manifest = json.loads((bundle_copy / "manifest.json").read_text())
+    manifest["files"][TABLE_FILE] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (bundle_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelBundleError, match="training-system table cannot be loaded.*fingerprint 999"):
+        load_bundle(bundle_copy)
+
+
+def test_each_distinct_fingerprint_is_stored_once(tiny_trained):
+    import numpy as np
+
+    d = tiny_trained[0].bundle_dir
+    stored = np.load(d / MATRIX_FPS_FILE)
+    systems = load_bundle(d).training_systems
+    assert len(stored) == len(np.unique(systems.matrix_fps, axis=0)) <= len(systems)

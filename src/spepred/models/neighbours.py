@@ -153,16 +153,22 @@ class TrainingSystems:
     # -- bundle I/O -----------------------------------------------------------------------
     def save(self, directory: Path) -> dict:
         """Write the table and fingerprints into a bundle directory; returns the metadata
-        entry that :meth:`load` reads."""
+        entry that :meth:`load` reads. Each distinct fingerprint is stored once (many σ(T)
+        curves share a polymer), and every row names its own by index."""
         columns = [*SYSTEM_COLUMNS, "salt_key"]
+        m_unique, m_index = np.unique(self.matrix_fps, axis=0, return_inverse=True)
+        x_unique, x_index = np.unique(self.crosslinker_fps, axis=0, return_inverse=True)
         payload = {
-            "columns": columns,
-            "rows": [[r[c] for c in columns] for r in self.rows],
+            "columns": [*columns, "matrix_fp", "crosslinker_fp"],
+            "rows": [
+                [*(r[c] for c in columns), int(mi), int(xi)]
+                for r, mi, xi in zip(self.rows, m_index.ravel(), x_index.ravel(), strict=True)
+            ],
             "citations": self.citations,
         }
         (directory / TABLE_FILE).write_text(json.dumps(payload, separators=(",", ":")), "utf-8")
-        np.save(directory / MATRIX_FPS_FILE, self.matrix_fps, allow_pickle=False)
-        np.save(directory / CROSSLINKER_FPS_FILE, self.crosslinker_fps, allow_pickle=False)
+        np.save(directory / MATRIX_FPS_FILE, m_unique.astype(np.uint8), allow_pickle=False)
+        np.save(directory / CROSSLINKER_FPS_FILE, x_unique.astype(np.uint8), allow_pickle=False)
         return {
             "table": TABLE_FILE,
             "matrix_fps": MATRIX_FPS_FILE,
@@ -177,11 +183,17 @@ class TrainingSystems:
         payload = json.loads((directory / params["table"]).read_text("utf-8"))
         columns = payload["columns"]
         rows = [dict(zip(columns, r, strict=True)) for r in payload["rows"]]
-        matrix = np.load(directory / params["matrix_fps"], allow_pickle=False)
-        xl = np.load(directory / params["crosslinker_fps"], allow_pickle=False)
-        if matrix.shape != (len(rows), D.FP_BITS // 8) or xl.shape != matrix.shape or matrix.dtype != np.uint8:
-            raise ValueError(f"training-system fingerprints of shape {matrix.shape} for {len(rows)} systems")
-        return cls(rows=rows, matrix_fps=matrix, crosslinker_fps=xl, citations=dict(payload.get("citations", {})))
+        width = D.FP_BITS // 8
+        fps = []
+        for key in ("matrix_fps", "crosslinker_fps"):
+            unique = np.load(directory / params[key], allow_pickle=False)
+            if unique.ndim != 2 or unique.shape[1] != width or unique.dtype != np.uint8:
+                raise ValueError(f"{params[key]}: fingerprints of shape {unique.shape}, expected (n, {width}) uint8")
+            index = np.array([r.pop(key[:-1]) for r in rows], dtype=np.int64)
+            if len(index) and (index.min() < 0 or index.max() >= len(unique)):
+                raise ValueError(f"{params[key]}: a system names fingerprint {int(index.max())} of {len(unique)}")
+            fps.append(unique[index] if len(index) else np.zeros((0, width), np.uint8))
+        return cls(rows=rows, matrix_fps=fps[0], crosslinker_fps=fps[1], citations=dict(payload.get("citations", {})))
 
     # -- queries ---------------------------------------------------------------------------
     def _query(self, monomer_smiles: str, crosslinker: str) -> tuple[np.ndarray, np.ndarray]:
