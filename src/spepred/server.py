@@ -253,6 +253,32 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
     return out
 
 
+def predict_frame_within(predictor, table, deadline_s: float, chunk: int = DEADLINE_CHUNK):
+    """:func:`predict_within` for a DataFrame (an uploaded CSV): chunks until the budget is
+    spent, then every row not started comes back with the budget ``status``."""
+    import pandas as pd
+
+    from spepred.models.predictor import OUTPUT_COLUMNS
+
+    t0 = time.perf_counter()
+    parts = []
+    for start in range(0, len(table), chunk):
+        if start and time.perf_counter() - t0 > deadline_s:
+            why = (
+                f"not predicted: the upload's time budget of {deadline_s:g} s ran out after "
+                f"{start} of {len(table)} rows; upload the rest separately"
+            )
+            rest = table.iloc[start:].drop(columns=[c for c in OUTPUT_COLUMNS if c in table.columns])
+            empty = pd.DataFrame({c: [None] * len(rest) for c in OUTPUT_COLUMNS}, index=rest.index)
+            empty = empty.assign(
+                unseen_fragments=-1, in_domain=False, warnings="", model_version=predictor.model_version, status=why
+            )
+            parts.append(pd.concat([rest, empty], axis=1))
+            break
+        parts.append(predictor.predict(table.iloc[start : start + chunk], source="upload"))
+    return pd.concat(parts) if parts else predictor.predict(table, source="upload")
+
+
 def _read_timeout_protocol():
     """uvicorn's httptools protocol with a deadline for reading each request.
 
@@ -525,7 +551,7 @@ def create_app(
                     f"uploaded table has {len(table)} rows; the page predicts at most {max_batch} "
                     "(use `spepred predict --input` for more)"
                 )
-            pred = predictor.predict(table, source="upload")
+            pred = predict_frame_within(predictor, table, deadline_s)
             write_table(pred, dst)
             return dst.read_bytes()
 
