@@ -197,3 +197,11 @@ def test_screening_library_screens_one_polymer_once():
     lib = build_library({"monomers": ["[*]CCO[*]", "[*]COC[*]", "[*]CCOCCO[*]", "C=CC(=O)OCCO"],
                          "crosslinkers": ["PETEA"]})
     assert lib.n_rows == 2
+
+
+def test_a_dictionary_name_and_any_spelling_of_its_polymer_are_one_component():
+    assert resolve_matrix("PEO") == tuple(
+        type(c)(input="PEO", smiles=c.smiles, is_repeat_unit=c.is_repeat_unit) for c in resolve_matrix("[*]COCCOC[*]")
+    )
+    assert matrix_key("PTMG") == matrix_key("[*]OCCCC[*]") == matrix_key("[*]CCOCC[*]")
+    assert matrix_key("PEO.PAN") == matrix_key("N#CC([*])C[*].[*]OCCOCC[*]")
