@@ -21,7 +21,9 @@
     const step = [1, 2, 2.5, 5, 10].map(m => m * mag).find(s => s >= raw) || raw;
     const out = [];
     for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-6; t += step) out.push(+t.toFixed(10));
-    out.decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));  // enough to tell ticks apart
+    let d = 0;  // the decimals of the step itself (0.025 -> 3): enough to tell ticks apart
+    while (d < 8 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
+    out.decimals = d;
     return out;
   }
 
