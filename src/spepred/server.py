@@ -437,7 +437,7 @@ def create_app(
         return _error(413, [{"msg": exc.detail}])
 
     @app.get("/health")
-    def health() -> dict:
+    async def health() -> dict:  # on the loop itself: answers even when every worker thread is busy
         return {"status": "ok", "model_version": predictor.model_version}
 
     @app.get("/model")
