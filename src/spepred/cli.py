@@ -232,6 +232,12 @@ def render_table(pred, predictor) -> str:
             f=first.get("filler", "") or "none",
             s=first.get("salt", "") or "LiTFSI (default)",
         ),
+        "Read as: repeat unit {ru}{xl}".format(
+            ru=first.get("repeat_unit_smiles", "") or "—",
+            xl=f" | reacted crosslinker {first['crosslinker_reacted_smiles']}"
+            if first.get("crosslinker_reacted_smiles")
+            else "",
+        ),
         f"Model {predictor.model_version}; trained on "
         + ", ".join(f"{n:,} {label} labels" for label, n in counts.items()),
         "",

@@ -105,6 +105,8 @@ class Prediction(BaseModel):
     strength_MPa_pred: float | None = None
     strength_MPa_lo: float | None = None
     strength_MPa_hi: float | None = None
+    repeat_unit_smiles: str = Field("", description="the canonical repeat units the model read, '.'-joined")
+    crosslinker_reacted_smiles: str = Field("", description="the reacted crosslinkers the model read, ';'-joined")
     domain_similarity: float | None = None
     unseen_fragments: int | None = None
     in_domain: bool = False
@@ -246,6 +248,7 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
             )
             empty = {c: None for c in OUTPUT_COLUMNS} | {
                 "unseen_fragments": -1, "in_domain": False, "warnings": "", "model_version": predictor.model_version,
+                "repeat_unit_smiles": "", "crosslinker_reacted_smiles": "",
             }
             out += [{**r, **empty, "status": why} for r in rows[start:]]
             break

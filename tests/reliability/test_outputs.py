@@ -286,3 +286,65 @@ def test_one_hash_helper():
 
     assert sources.sha256_of is sha256_file and bundle._sha256 is sha256_file
     assert sha256_file(__file__) == hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+# -- what the model read, in every row --------------------------------------------------------
+def test_every_output_row_carries_the_resolved_repeat_unit_and_crosslinker(model, tmp_path, capsys):
+    src = _input(tmp_path, "monomer_smiles,crosslinker,temperature_C\nC=CC(=O)OCCO,PETEA,25\n[*]CCOCCO[*],,60\nbad,,25\n")
+    for name in ("p.csv", "p.json", "p.parquet"):
+        out = tmp_path / name
+        code, _, err = _run(["predict", "--input", src, "--output", str(out), "--model", model], capsys)
+        assert code == 0, err
+        table = (
+            pd.read_parquet(out) if name.endswith("parquet")
+            else pd.DataFrame(json.loads(out.read_text())) if name.endswith("json")
+            else pd.read_csv(out, keep_default_na=False)
+        )
+        assert list(table["repeat_unit_smiles"]) == ["*CC(*)C(=O)OCCO", "*COC*", ""]  # HEA's repeat unit; PEO canonical
+        assert table["crosslinker_reacted_smiles"].iloc[0] == "CCC(=O)OCC(COC(=O)CC)(COC(=O)CC)COC(=O)CC"  # PETEA reacted
+        assert list(table["crosslinker_reacted_smiles"].iloc[1:]) == ["", ""]
+    code, out, err = _run(["predict", "--smiles", "C=CC(=O)OCCO", "--crosslinker", "PETEA", "--model", model], capsys)
+    assert code == 0 and "Read as: repeat unit *CC(*)C(=O)OCCO | reacted crosslinker CCC(=O)OCC(" in out, err
+
+
+# -- bounded caches (issue 21, item 10) --------------------------------------------------------
+def test_the_domain_score_caches_are_bounded(tiny_trained, monkeypatch):
+    """A long-running server scores an endless stream of new molecules: the domain keeps at
+    most COMPONENT_CACHE_SIZE / PAIR_CACHE_SIZE scores (before: every one, forever), and a
+    score evicted and recomputed is the same."""
+    import numpy as np
+
+    import spepred.models.domain as domain_module
+    from spepred.models.bundle import load_bundle
+
+    monkeypatch.setattr(domain_module, "COMPONENT_CACHE_SIZE", 16)
+    monkeypatch.setattr(domain_module, "PAIR_CACHE_SIZE", 8)
+    domain = load_bundle(tiny_trained[0].bundle_dir).domain
+    mols = ["C" * k + "O" for k in range(1, 41)]
+
+    def score(m):
+        out = domain.score({"monomer_smiles": np.array([m], dtype=object), "crosslinker": np.array(["PETEA"], dtype=object)})
+        return float(out["domain_similarity"][0]), int(out["unseen_fragments"][0])
+
+    first = [score(m) for m in mols]
+    assert domain.cache_sizes() == {"components": 16, "pairs": 8}
+    assert [score(m) for m in mols] == first  # recomputed after eviction: identical
+
+
+def test_the_fingerprint_caches_on_the_domain_path_are_bounded():
+    from spepred.chem import descriptors as D
+
+    assert D.morgan_bits.cache_info().maxsize == D.fragment_ids.cache_info().maxsize == D.DOMAIN_CACHE_SIZE <= 8192
+
+
+def test_the_http_csv_download_neutralizes_formulas_too(tiny_trained):
+    from fastapi.testclient import TestClient
+
+    from spepred.server import create_app
+
+    client = TestClient(create_app(tiny_trained[0].bundle_dir))
+    body = "monomer_smiles,note\nCCO,=HYPERLINK(\"http://x.example\")\nCCO,-3.99\n"
+    r = client.post("/predict.csv", content=body.encode(), headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    table = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
+    assert list(table["note"]) == ["'=HYPERLINK(\"http://x.example\")", "-3.99"]

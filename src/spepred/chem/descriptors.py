@@ -201,13 +201,18 @@ def morgan_counts(smiles: str, radius: int, size: int) -> np.ndarray:
     return arr
 
 
-@lru_cache(maxsize=65536)
+#: Fingerprints and fragment sets kept per process for the applicability domain (about
+#: 3 KB a molecule together): a long-running server sees an endless stream of new molecules.
+DOMAIN_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=DOMAIN_CACHE_SIZE)
 def morgan_bits(smiles: str, radius: int = 2, size: int = 2048):
     """Folded Morgan bit vector (RDKit ExplicitBitVect) for Tanimoto similarity."""
     return _generator(radius, size).GetFingerprint(_mol(smiles))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=DOMAIN_CACHE_SIZE)
 def fragment_ids(smiles: str, radius: int = 2) -> frozenset[int]:
     """Unfolded Morgan fragment identifiers (the 'substructures' of a molecule)."""
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,11 @@ def _components(monomer_smiles: str, crosslinker: str) -> tuple[list[str], list[
 #: fingerprint does not make an identical molecule (``[*]CCO[*]`` and ``[*]CCOCCO[*]``
 #: share every r=2 fragment), so 1.0 is kept for exact matches.
 HOMOLOG_SIMILARITY = 0.99
+#: Scores kept across calls (least recently used dropped first): distinct building blocks,
+#: and distinct matrix/crosslinker pairs. A long-running server sees an unbounded stream of
+#: new molecules; unbounded caches grew by about 7 MB per 1,000 of them.
+COMPONENT_CACHE_SIZE = 8192
+PAIR_CACHE_SIZE = 8192
 
 
 @dataclass
@@ -55,8 +61,14 @@ class ApplicabilityDomain:
         self._m = D.unpack_fingerprints(self.matrix_fps)
         self._x = D.unpack_fingerprints(self.crosslinker_fps)
         self._frag = set(int(f) for f in self.fragments)
-        self._cache: dict[str, tuple[float, int]] = {}
-        self._component_cache: dict[tuple[str, str], tuple[float, int]] = {}
+        # per instance (a module-level cache would outlive the bundle); functools keeps them
+        # bounded and thread-safe (the server scores from a thread pool)
+        self._component = lru_cache(maxsize=COMPONENT_CACHE_SIZE)(self._score_component)
+        self._pair = lru_cache(maxsize=PAIR_CACHE_SIZE)(self._score_pair)
+
+    def cache_sizes(self) -> dict[str, int]:
+        """Entries held by the two score caches (each at most its ``*_CACHE_SIZE``)."""
+        return {"components": self._component.cache_info().currsize, "pairs": self._pair.cache_info().currsize}
 
     @classmethod
     def fit(cls, table: pd.DataFrame, **thresholds) -> ApplicabilityDomain:
@@ -78,18 +90,21 @@ class ApplicabilityDomain:
             **thresholds,
         )
 
-    def _component(self, smiles: str, kind: str) -> tuple[float, int]:
-        """(max Tanimoto to training components of this kind, unseen fragments), cached."""
-        key = (kind, smiles)
-        hit = self._component_cache.get(key)
-        if hit is None:
-            pool = self._m if kind == "matrix" else self._x
-            sim = D.max_tanimoto(smiles, pool)
-            if self.known_components is not None and smiles not in self.known_components:
-                sim = min(sim, HOMOLOG_SIMILARITY)
-            hit = (sim, len(D.fragment_ids(smiles) - self._frag))
-            self._component_cache[key] = hit
-        return hit
+    def _score_component(self, smiles: str, kind: str) -> tuple[float, int]:
+        """(max Tanimoto to training components of this kind, unseen fragments); called
+        through the bounded cache ``self._component``."""
+        pool = self._m if kind == "matrix" else self._x
+        sim = D.max_tanimoto(smiles, pool)
+        if self.known_components is not None and smiles not in self.known_components:
+            sim = min(sim, HOMOLOG_SIMILARITY)
+        return sim, len(D.fragment_ids(smiles) - self._frag)
+
+    def _score_pair(self, key: str) -> tuple[float, int]:
+        m, x = key.split("\x1f")
+        try:
+            return self.score_one(m, x)
+        except Exception:  # rows that cannot be parsed get no score (status says why)
+            return (np.nan, -1)
 
     def score_one(self, monomer_smiles: str, crosslinker: str) -> tuple[float, int]:
         matrix, xl = _components(monomer_smiles, crosslinker)
@@ -107,16 +122,7 @@ class ApplicabilityDomain:
         sim = np.full(len(uniques), np.nan)
         unseen = np.zeros(len(uniques), dtype=np.int64)
         for k, key in enumerate(uniques):
-            cached = self._cache.get(key)
-            if cached is None:
-                m, x = key.split("\x1f")
-                try:
-                    cached = self.score_one(m, x)
-                except Exception:  # rows that cannot be parsed get no score (status says why)
-                    cached = (np.nan, -1)
-                if len(self._cache) < 100_000:
-                    self._cache[key] = cached
-            sim[k], unseen[k] = cached
+            sim[k], unseen[k] = self._pair(key)
         s, u = sim[codes], unseen[codes]
         return {
             "domain_similarity": s,

@@ -35,6 +35,8 @@ OUTPUT_COLUMNS = (
     "strength_MPa_pred",
     "strength_MPa_lo",
     "strength_MPa_hi",
+    "repeat_unit_smiles",
+    "crosslinker_reacted_smiles",
     "domain_similarity",
     "unseen_fragments",
     "in_domain",
@@ -145,6 +147,49 @@ def _plain(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _joined_units(monomer_smiles: str) -> str:
+    """The canonical network units (repeat units of monomers) the featurizer reads, ``.``-joined."""
+    from spepred.chem.resolve import resolve_matrix
+
+    return ".".join(c.smiles for c in resolve_matrix(monomer_smiles))
+
+
+def _joined_reacted(crosslinker: str) -> str:
+    """The reacted, saturated crosslinkers the featurizer reads, ``;``-joined ('' for none)."""
+    from spepred.chem.resolve import is_none, resolve_crosslinkers
+
+    if is_none(crosslinker):
+        return ""
+    return ";".join(c.reacted_smiles for c in resolve_crosslinkers(crosslinker))
+
+
+def resolved_columns(normalized, ok: np.ndarray) -> dict[str, np.ndarray]:
+    """``repeat_unit_smiles`` and ``crosslinker_reacted_smiles`` of every row: what the
+    model was actually given (a monomer becomes its repeat unit in its canonical frame, a
+    crosslinker its reacted form), so a user can check the reading of each input. Computed
+    once per distinct value; '' for rows that were not predicted."""
+    from spepred.featurize.formulation import as_text_array
+
+    n = len(ok)
+    out = {}
+    for name, column, fn in (
+        ("repeat_unit_smiles", "monomer_smiles", _joined_units),
+        ("crosslinker_reacted_smiles", "crosslinker", _joined_reacted),
+    ):
+        values = np.full(n, "", dtype=object)
+        if ok.any():
+            codes, uniques = pd.factorize(as_text_array(normalized[column])[ok])
+            resolved = []
+            for u in uniques:
+                try:
+                    resolved.append(fn(u))
+                except SpepredError:  # cannot happen for a featurized row; never fail the batch
+                    resolved.append("")
+            values[ok] = np.asarray(resolved, dtype=object)[codes] if len(resolved) else values[ok]
+        out[name] = values
+    return out
 
 
 class _CachedCompute:
@@ -428,6 +473,7 @@ class Predictor:
             out[f"{spec.label}_hi"] = hi
             if key == "sigma":
                 out["sigma_S_cm_pred"] = 10.0 ** pred
+        out.update(resolved_columns(normalized, ok))
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain

@@ -66,6 +66,8 @@ def hash_path(path: Path) -> str:
 
 # -- types of the library columns and of the prediction columns -------------------------
 _OUTPUT_TYPES = {
+    "repeat_unit_smiles": pa.string(),
+    "crosslinker_reacted_smiles": pa.string(),
     "unseen_fragments": pa.int64(),
     "in_domain": pa.bool_(),
     "warnings": pa.string(),
