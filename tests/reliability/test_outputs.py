@@ -348,3 +348,11 @@ def test_the_http_csv_download_neutralizes_formulas_too(tiny_trained):
     assert r.status_code == 200, r.text
     table = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
     assert list(table["note"]) == ["'=HYPERLINK(\"http://x.example\")", "-3.99"]
+
+
+@pytest.mark.parametrize("target", ["/proc/x", "/sys/x", "{tmp}/" + "d" * 300])
+def test_screen_outputs_that_cannot_be_directories(model, tmp_path, capsys, target):
+    argv = ["screen", "--monomers", "CCO", "--crosslinkers", "none", "--output", target.format(tmp=tmp_path),
+            "--model", model, "-q", "--no-plot", "--workers", "1"]
+    code, _, err = _run(argv, capsys)
+    _one_line(code, err, "cannot create or write a directory there")

@@ -175,6 +175,12 @@ class ChunkStore:
         return self.dir / MANIFEST
 
     def _open(self, overwrite: bool) -> None:
+        try:
+            self.dir.exists()
+        except OSError as err:  # a name too long for the file system, a loop of links
+            raise SpepredError(
+                f"invalid output {str(self.dir)[:200]!r}: cannot create or write a directory there ({err.strerror or err})"
+            ) from None
         if self.dir.exists() and not self.dir.is_dir():
             raise SpepredError(f"invalid output {str(self.dir)!r}: expected a directory, found a file")
         if self.dir.is_dir() and not self.manifest_path.is_file() and any(self.dir.iterdir()):
@@ -182,7 +188,15 @@ class ChunkStore:
                 f"invalid output {str(self.dir)!r}: a directory that is not empty and holds no "
                 f"screen ({MANIFEST} missing): expected a new or empty directory"
             )
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            probe = self.dir / f".write-test-{os.getpid()}"
+            probe.touch()  # /proc, /sys, a read-only mount: one line now, not a traceback later
+            probe.unlink()
+        except OSError as err:
+            raise SpepredError(
+                f"invalid output {str(self.dir)[:200]!r}: cannot create or write a directory there ({err.strerror or err})"
+            ) from None
         old = None
         had_manifest = self.manifest_path.is_file()
         if had_manifest:
