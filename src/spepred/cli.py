@@ -109,7 +109,7 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
         f"{len(frame)} rows: {len(good)} featurized -> {out} ({len(result.feature_names)} features), "
         f"{n_bad} with errors -> {err_path}"
     )
-    return 0
+    return _strict_exit(args, n_bad, len(frame), "featurized")
 
 
 class _StageBar:
@@ -411,13 +411,7 @@ def _predict_batch(args: argparse.Namespace) -> int:
     n, n_ok = counts["rows"], counts["ok"]
     if target != STDOUT:  # on stdout the table is the output; nothing else goes there
         _info(args, f"{n} rows: {n_ok} predicted, {n - n_ok} with a status explaining why not -> {out}")
-    if args.strict and n_ok < n:
-        print(
-            f"spepred: {n - n_ok} of {n} rows could not be predicted (--strict: exit {EXIT_ROWS_FAILED})",
-            file=sys.stderr,
-        )
-        return EXIT_ROWS_FAILED
-    return 0
+    return _strict_exit(args, n - n_ok, n, "predicted")
 
 
 def _info(args: argparse.Namespace, message: str) -> None:
@@ -517,6 +511,15 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     print(f"time: predict {t.get('predict', 0):.1f} s, rank + Pareto + write {t.get('summarize', 0):.1f} s")
     for name, path in result.files.items():
         print(f"{name:>11}: {path}")
+    return _strict_exit(args, result.n_rows - result.n_ok, result.n_rows, "predicted")
+
+
+def _strict_exit(args: argparse.Namespace, n_failed: int, n_rows: int, done: str) -> int:
+    """``--strict``: :data:`EXIT_ROWS_FAILED` when any row could not be processed (every row
+    has been written all the same); 0 otherwise."""
+    if getattr(args, "strict", False) and n_failed:
+        print(f"spepred: {n_failed} of {n_rows} rows could not be {done} (--strict: exit {EXIT_ROWS_FAILED})", file=sys.stderr)
+        return EXIT_ROWS_FAILED
     return 0
 
 
@@ -590,6 +593,10 @@ def build_parser() -> argparse.ArgumentParser:
     feat.add_argument("--output", required=True, help="features Parquet (errors go next to it)")
     feat.add_argument("--morgan-size", type=int, default=256, help="folded Morgan size (256)")
     feat.add_argument("--xtb", action="store_true", help="add GFN2-xTB orbital energies (slow)")
+    feat.add_argument(
+        "--strict", action="store_true",
+        help=f"exit {EXIT_ROWS_FAILED} when any row could not be featurized (every row is still accounted for)",
+    )
     feat.set_defaults(func=_cmd_featurize)
 
     tr = sub.add_parser("train", help="train the σ, window and strength models (MLflow-tracked)")
@@ -707,6 +714,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
     sc.add_argument("--overwrite", action="store_true", help="discard what --output holds from another screen")
     sc.add_argument("--no-plot", action="store_true", help="do not draw pareto.png")
+    sc.add_argument(
+        "--strict", action="store_true",
+        help=f"exit {EXIT_ROWS_FAILED} when any formulation could not be predicted (every row is still written)",
+    )
     sc.add_argument(
         "--max-formulations", type=int, metavar="N",
         help="refuse a library larger than this before starting (default 10,000,000)",

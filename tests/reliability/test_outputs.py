@@ -356,3 +356,14 @@ def test_screen_outputs_that_cannot_be_directories(model, tmp_path, capsys, targ
             "--model", model, "-q", "--no-plot", "--workers", "1"]
     code, _, err = _run(argv, capsys)
     _one_line(code, err, "cannot create or write a directory there")
+
+
+def test_strict_on_screen_and_featurize(model, tmp_path, capsys):
+    src = _input(tmp_path, GOOD + "not a smiles,,25\n")
+    code, _, err = _run(["featurize", "--input", src, "--output", str(tmp_path / "f.parquet"), "--strict"], capsys)
+    assert code == EXIT_ROWS_FAILED and "1 of 3 rows could not be featurized" in err
+    argv = ["screen", "--input", src, "--output", str(tmp_path / "s"), "--model", model, "-q", "--no-plot", "--workers", "1"]
+    code, _, err = _run([*argv, "--strict"], capsys)
+    assert code == EXIT_ROWS_FAILED and "1 of 3 rows could not be predicted" in err, err
+    code, _, err = _run(argv, capsys)
+    assert code == 0, err
