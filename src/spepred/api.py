@@ -158,18 +158,18 @@ def train(
     # model_dir that is not a bundle (it would be replaced), a tracking store that cannot
     # be opened (the run would fail after the bundle had been replaced)
     check_replaceable(model_dir)
-    uri = None
-    if track:
-        from spepred.tracking.runs import check_tracking_uri, resolve_tracking_uri
-
-        uri = resolve_tracking_uri(tracking_uri)
-        check_tracking_uri(uri)
     cfg = config or TrainConfig()
     changes = {"seed": seed, "cv_folds": cv_folds}
     if targets:
         changes["targets"] = tuple(targets)
     cfg = cfg.with_(**changes)
     table, card = load_training_table(data, with_defaults=with_defaults)
+    uri = None
+    if track:  # after the table (a bad table creates no store), before any fitting
+        from spepred.tracking.runs import check_tracking_uri, resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri)
+        check_tracking_uri(uri)
     result = train_models(table, cfg, progress=progress)
     t0 = time.perf_counter()
     # written once into a private staging directory; the MLflow run and the published
