@@ -106,7 +106,11 @@ def test_the_environment_can_be_rebuilt_without_an_index_serving_spepred(tiny_tr
     assert names & {"xgboost", "xgboost-cpu"}
     assert not names & {"pyspark", "pytest", "hypothesis"}  # extras stay out
     local = Path(mlflow_state.artifacts.download_artifacts(report.run["registered"]))
-    assert (local / "code" / "spepred" / "models" / "predictor.py").is_file()
+    code = local / "code" / "spepred"
+    assert (code / "models" / "predictor.py").is_file() and (code / "resources" / "chemicals.csv").is_file()
+    # the model's own bundle is its artifact; the shipped one and the web page stay behind
+    assert not (code / "resources" / "default_model").exists() and not (code / "web" / "static").exists()
+    assert not list(code.rglob("__pycache__"))
 
 
 # --- MLflow's tracking-URI precedence -----------------------------------------------------

@@ -325,23 +325,46 @@ def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, regis
         return {"run_id": run.info.run_id, "model_uri": info.model_uri, "registered": registered, "champion": champion}
 
 
+#: Parts of the package a logged model does not run: the shipped bundle (the model carries
+#: its own as an artifact), the web page's files, compiled caches.
+_NOT_MODEL_CODE = (("resources", "default_model"), ("web", "static"))
+
+
+def _copy_model_code(dst: Path) -> Path:
+    """A copy of the spepred package for ``code_paths``, without what the model never runs."""
+    import shutil
+
+    import spepred
+
+    pkg = Path(spepred.__file__).resolve().parent
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        rel = Path(directory).resolve().relative_to(pkg).parts
+        skip = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        skip |= {part[-1] for part in _NOT_MODEL_CODE if rel == part[:-1] and part[-1] in names}
+        return skip
+
+    out = dst / "spepred"
+    shutil.copytree(pkg, out, ignore=ignore)
+    return out
+
+
 def _log_pyfunc(mlflow, bundle_dir: Path, register: bool):
     """Log the pyfunc model with an environment MLflow can rebuild: the spepred package as
     code (``code_paths``: it is on no index) and its dependencies pinned as pip
     requirements, so ``mlflow models serve`` / ``spark_udf`` with ``--env-manager
     virtualenv`` or ``uv`` can restore it."""
-    import spepred
-
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=str(Path(__file__).with_name("pyfunc_model.py")),
-        artifacts={"bundle": str(bundle_dir)},
-        code_paths=[str(Path(spepred.__file__).resolve().parent)],
-        signature=_signature(bundle_dir),
-        input_example=pd.DataFrame(EXAMPLE),
-        registered_model_name=REGISTERED_MODEL if register else None,
-        pip_requirements=runtime_requirements(),
-    )
+    with tempfile.TemporaryDirectory() as tmpd:
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(Path(__file__).with_name("pyfunc_model.py")),
+            artifacts={"bundle": str(bundle_dir)},
+            code_paths=[str(_copy_model_code(Path(tmpd)))],
+            signature=_signature(bundle_dir),
+            input_example=pd.DataFrame(EXAMPLE),
+            registered_model_name=REGISTERED_MODEL if register else None,
+            pip_requirements=runtime_requirements(),
+        )
 
 
 def log_benchmark(
