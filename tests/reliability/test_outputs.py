@@ -367,3 +367,31 @@ def test_strict_on_screen_and_featurize(model, tmp_path, capsys):
     assert code == EXIT_ROWS_FAILED and "1 of 3 rows could not be predicted" in err, err
     code, _, err = _run(argv, capsys)
     assert code == 0, err
+
+
+def test_any_text_cell_is_kept_or_quoted_never_left_as_a_formula():
+    """Hypothesis: a cell comes back unchanged or with one leading ``'``; what a spreadsheet
+    would run never comes back unchanged, and a plain number always does."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    number = st.floats(allow_nan=False, allow_infinity=False).map(repr)
+    text = st.text(alphabet=st.sampled_from(list("=+-@\t\r0123456789.eE'\"CO()[]*# abc")), max_size=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(text, number, st.none()), min_size=1, max_size=20))
+    def check(cells):
+        out = neutralize_formulas(pa.table({"c": pa.array(cells, pa.string())})).column("c").to_pylist()
+        for before, after in zip(cells, out, strict=True):
+            if before is None:
+                assert after is None
+            elif re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", before):
+                assert after == before  # a plain number is a value, never quoted
+            elif before[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                assert after == "'" + before
+            else:
+                assert after == before
+
+    check()
