@@ -6,7 +6,9 @@
 #
 # The wheels must match the image (CPython 3.11, manylinux x86_64 or aarch64): build them
 # with a python3.11 on Linux, or pass --platform/--python-version/--only-binary=:all: to
-# `pip wheel`. A model of your own: mount it and pass --model, e.g.
+# `pip wheel`. (Not built on the project machine, which runs no docker daemon; the same
+# offline install from a wheelhouse and `spepred serve` answering /health were run in a venv.)
+# A model of your own: mount it and pass --model, e.g.
 #   docker run --rm -p 8000:8000 -v "$PWD/models/mine:/model:ro" spepred serve --host 0.0.0.0 --model /model
 FROM python:3.11-slim
 
