@@ -3,15 +3,12 @@ with exit 0 (every row accounted for) or exit 2 and one line on stderr, never a 
 
 from __future__ import annotations
 
-import io
-import shutil
-
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spepred.cli import main
+from tests._cli import run_cli
 from tests.reliability.test_fuzz_api import TOKENS
 
 GOOD = "monomer_smiles,crosslinker,temperature_C\nC=CC(=O)OCCO,PETEA,25\n"
@@ -22,13 +19,7 @@ def model(tiny_trained):
     return str(tiny_trained[0].bundle_dir)
 
 
-def _run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+_run = run_cli
 
 
 def _write(path, content) -> str:

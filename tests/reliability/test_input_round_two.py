@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spepred.cli import main, parse_temperatures
+from spepred.cli import parse_temperatures
 from spepred.errors import InvalidSmilesError, InvalidValueError, SpepredError, UnknownChemicalError
+from tests._cli import run_cli
 
 HEA = "C=CC(=O)OCCO"
 
@@ -33,13 +34,7 @@ def predictor(model):
     return load_predictor(model)
 
 
-def _run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+_run = run_cli
 
 
 def _one_line_error(rc: int, err: str, *expected: str) -> None:

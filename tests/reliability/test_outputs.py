@@ -19,10 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from spepred.cli import EXIT_ROWS_FAILED, main
+from spepred.cli import EXIT_ROWS_FAILED
 from spepred.data.output import is_formula, neutralize_formulas, write_table
 from spepred.errors import SpepredError
 from spepred.files import atomic_write, new_file_mode, sha256_file
+from tests._cli import run_cli
 
 GOOD = "monomer_smiles,crosslinker,temperature_C\nC=CC(=O)OCCO,PETEA,25\n[*]CCO[*],,60\n"
 HOSTILE = (
@@ -42,13 +43,7 @@ def model(tiny_trained):
     return str(tiny_trained[0].bundle_dir)
 
 
-def _run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+_run = run_cli
 
 
 def _input(tmp_path: Path, text: str = GOOD) -> str:
