@@ -75,6 +75,16 @@ def no_mirror(monkeypatch, tmp_path):
 
 
 TINY = FIXTURES / "tiny_train.csv"
+#: Handbook glass transitions of 31 common polymers in PolyMetriX's columns (not the mirror's
+#: file), for a Tg model that trains in a second.
+TINY_TG = FIXTURES / "tiny_tg.csv"
+
+
+def tiny_tg_config():
+    """A small, one-thread Tg model for test bundles."""
+    from spepred.models.tg import TgConfig
+
+    return TgConfig(cv_folds=3, n_jobs=1, xgb={"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2})
 
 
 @pytest.fixture(scope="session")
@@ -84,5 +94,8 @@ def tiny_trained(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("tiny-train")
     uri = f"sqlite:///{root / 'mlflow.db'}"
-    report = train([TINY], model_dir=root / "bundle", tracking_uri=uri, experiment="tiny", cv_folds=3)
+    report = train(
+        [TINY], model_dir=root / "bundle", tracking_uri=uri, experiment="tiny", cv_folds=3,
+        tg_data=TINY_TG, tg_config=tiny_tg_config(),
+    )
     return report, uri, root

@@ -123,8 +123,11 @@ def train(
     track: bool = True,
     register: bool = True,
     progress=None,
+    tg_data: str | Path | pd.DataFrame | bool | None = None,
+    tg_config=None,
 ) -> TrainReport:
-    """Train the σ, window and strength models, write the bundle, log one MLflow run.
+    """Train the σ, window and strength models and the Tg model, write the bundle, log one
+    MLflow run.
 
     Parameters
     ----------
@@ -142,6 +145,15 @@ def train(
         left unchanged.
     run_name
         Name of the MLflow run (default: MLflow's generated name).
+    tg_data
+        The glass transitions the Tg model learns from: a PolyMetriX-style table (path or
+        DataFrame with ``PSMILES``, ``Exp_Tg(K)``, ``number of points``, ``stdev``,
+        ``reliability``; see :mod:`spepred.data.tg`). ``None``: the ``polymetrix_tg``
+        source when the default sources are used (no ``data``, or ``with_defaults``), else
+        none. ``False``: no Tg model. A bundle without one predicts ``Tg_K_*`` as NaN and
+        its ``tg_note`` says why (also when the source cannot be fetched: training goes on).
+    tg_config
+        A :class:`spepred.models.tg.TgConfig` (default: this training's folds and seed).
     """
     from spepred.models.bundle import (
         check_replaceable,
@@ -164,6 +176,7 @@ def train(
         changes["targets"] = tuple(targets)
     cfg = cfg.with_(**changes)
     table, card = load_training_table(data, with_defaults=with_defaults)
+    tg_table, tg_source, tg_note = load_tg_table(tg_data, defaults=not data or with_defaults)
     uri = None
     if track:  # after the table (a bad table creates no store), before any fitting
         from spepred.tracking.runs import check_tracking_uri, resolve_tracking_uri
@@ -171,6 +184,14 @@ def train(
         uri = resolve_tracking_uri(tracking_uri)
         check_tracking_uri(uri)
     result = train_models(table, cfg, progress=progress)
+    if tg_table is not None:
+        from spepred.models.tg import TgConfig, TgModel
+
+        t0 = time.perf_counter()
+        tcfg = tg_config or TgConfig(cv_folds=cfg.cv_folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
+        result.tg = TgModel(tcfg).fit(tg_table["polymer_key"], tg_table["Tg_K"], progress=progress)
+        result.timings_s["train_tg"] = time.perf_counter() - t0
+    result.tg_source, result.tg_note = tg_source, tg_note
     t0 = time.perf_counter()
     # written once into a private staging directory; the MLflow run and the published
     # bundle are both that copy, even when another training writes to model_dir meanwhile.
@@ -200,10 +221,43 @@ def train(
     return TrainReport(
         result=result,
         bundle_dir=bundle_dir,
-        metrics_text=metrics_table(meta["targets"]),
+        metrics_text=metrics_table(meta["targets"], tg=meta.get("tg"), tg_note=meta.get("tg_note") or ""),
         data_card=card,
         run=run,
     )
+
+
+def load_tg_table(
+    tg_data: str | Path | pd.DataFrame | bool | None, *, defaults: bool
+) -> tuple[pd.DataFrame | None, str, str]:
+    """The merged Tg table to train on (one row per polymer), its source, and the note
+    said instead when there is none (see :func:`train`'s ``tg_data``). Read before any
+    fitting, so a bad Tg table is refused before training time is spent."""
+    from spepred.data.tg import SOURCE, load_polymetrix_tg, merge_tg
+    from spepred.errors import SpepredError
+
+    if tg_data is False:
+        return None, "", "no Tg model: not requested"
+    if tg_data is None or tg_data is True:
+        if not defaults and tg_data is None:
+            return None, "", (
+                "no Tg model: trained on the given tables only (add --tg-data FILE or --with-defaults "
+                f"to fit it on {SOURCE})"
+            )
+        try:
+            polymers = load_polymetrix_tg().polymers
+        except SpepredError as err:  # offline without mirror: the σ models still train
+            return None, "", f"no Tg model: source {SOURCE} not available ({err})"
+        return polymers, SOURCE, ""
+    if isinstance(tg_data, pd.DataFrame):
+        return merge_tg(tg_data, source="Tg table").polymers, "Tg table", ""
+    from spepred.data.schema import read_table
+
+    name = Path(tg_data).name
+    raw = read_table(tg_data)  # text cells; merge_tg parses Tg and counts and names bad ones
+    if "stdev" in raw:
+        raw["stdev"] = pd.to_numeric(raw["stdev"], errors="coerce")
+    return merge_tg(raw, source=name).polymers, name, ""
 
 
 # -- prediction -------------------------------------------------------------------------

@@ -156,10 +156,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
             cv_folds=args.cv_folds,
             track=not args.no_track,
             progress=bar,
+            tg_data=False if args.no_tg else args.tg_data,
         )
     finally:
         bar.close()
     result = report.result
+    if result.tg is None and result.tg_note:
+        print(f"note: {result.tg_note}", file=sys.stderr)
     if report.data_card is not None and report.data_card.missing_sources:
         for src, why in report.data_card.missing_sources.items():
             print(f"note: source {src} not available: {why}", file=sys.stderr)
@@ -221,6 +224,26 @@ def _fmt(x: float, digits: int = 2) -> str:
     return "—" if x != x else f"{x:.{digits}f}"
 
 
+def _tg_text(row, predictor) -> str:
+    """The matrix polymer's predicted Tg (K and °C) with its interval, or why there is none."""
+    if not predictor.has_tg:
+        return f"Tg: — ({predictor.tg_note})"
+    tg = row.get("Tg_K_pred", float("nan"))
+    if tg != tg:
+        return "Tg: — (not predicted for this matrix)"
+    return (
+        f"Tg of the matrix polymer (no salt, no plasticizer): {tg:.0f} K ({tg - 273.15:.0f} °C), "
+        f"90% interval {row['Tg_K_lo']:.0f} – {row['Tg_K_hi']:.0f} K"
+    )
+
+
+def _vs_tg(t_minus_tg: float) -> str:
+    """'below Tg' where the temperature is under the predicted Tg (glassy matrix)."""
+    if t_minus_tg != t_minus_tg:
+        return "—"
+    return "below Tg" if t_minus_tg < 0 else "above"
+
+
 def render_table(pred, predictor) -> str:
     """A chemist-readable table: σ in S/cm with its interval, window in V, strength in MPa."""
     first = pred.iloc[0]
@@ -238,11 +261,12 @@ def render_table(pred, predictor) -> str:
             if first.get("crosslinker_reacted_smiles")
             else "",
         ),
+        _tg_text(first, predictor),
         f"Model {predictor.model_version}; trained on "
         + ", ".join(f"{n:,} {label} labels" for label, n in counts.items()),
         "",
         f"{'T (°C)':>7}  {'σ (S/cm)':>9}  {'σ 90% interval (S/cm)':>23}  {'window (V)':>10}  "
-        f"{'90% interval':>13}  {'strength (MPa)':>14}  {'90% interval':>14}  {'in domain':>9}",
+        f"{'90% interval':>13}  {'strength (MPa)':>14}  {'90% interval':>14}  {'in domain':>9}  {'vs Tg':>8}",
     ]
     for _, r in pred.iterrows():
         if r["status"] != "ok":
@@ -254,7 +278,7 @@ def render_table(pred, predictor) -> str:
             f"{_fmt_sigma(lo) + ' – ' + _fmt_sigma(hi):>23}  {_fmt(r['esw_V_pred']):>10}  "
             f"{_fmt(r['esw_V_lo']) + ' – ' + _fmt(r['esw_V_hi']):>13}  {_fmt(r['strength_MPa_pred'], 1):>14}  "
             f"{_fmt(r['strength_MPa_lo'], 1) + ' – ' + _fmt(r['strength_MPa_hi'], 1):>14}  "
-            f"{'yes' if r['in_domain'] else 'NO':>9}"
+            f"{'yes' if r['in_domain'] else 'NO':>9}  {_vs_tg(r['T_minus_Tg_K']):>8}"
         )
     warnings = []
     for w in pred.loc[pred["status"] == "ok", "warnings"]:
@@ -326,6 +350,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             "training_labels": predictor.label_counts,
             "predictions": records,
         }
+        if predictor.tg_note:  # Tg_K_* are null: say why
+            out["tg_note"] = predictor.tg_note
         if args.neighbours:
             out["neighbours"] = neighbours
             if predictor.neighbours_note:
@@ -599,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     feat.set_defaults(func=_cmd_featurize)
 
-    tr = sub.add_parser("train", help="train the σ, window and strength models (MLflow-tracked)")
+    tr = sub.add_parser("train", help="train the σ, window, strength and Tg models (MLflow-tracked)")
     _add_common(tr)
     tr.add_argument(
         "--data",
@@ -624,6 +650,15 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
     tr.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for σ (5)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    tg = tr.add_mutually_exclusive_group()
+    tg.add_argument(
+        "--tg-data",
+        metavar="CSV",
+        default=None,
+        help="glass transitions for the Tg model, PolyMetriX columns (PSMILES, Exp_Tg(K), number of "
+        "points, stdev, reliability); default: polymetrix_tg with the built-in sources, none with --data alone",
+    )
+    tg.add_argument("--no-tg", action="store_true", help="no Tg model (Tg_K_* predicted as NaN)")
     tr.set_defaults(func=_cmd_train)
 
     pr = sub.add_parser(

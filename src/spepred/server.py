@@ -36,12 +36,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from spepred.chem.mol import MAX_SMILES_LENGTH
 from spepred.errors import FormulationError, SpepredError
+from spepred.models.predictor import OUTPUT_COLUMNS
 
 MAX_BATCH = 1000
 #: Time budget of one batch request (seconds): rows are predicted in chunks and, once the
@@ -90,29 +91,29 @@ class Formulation(BaseModel):
     temperature_C: float | None = Field(25.0, description="temperature, °C (-100 to 300)")
 
 
-class Prediction(BaseModel):
-    """Predictions for one formulation (NaN-free: missing values are null)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    log10_sigma_S_cm_pred: float | None = None
-    log10_sigma_S_cm_lo: float | None = None
-    log10_sigma_S_cm_hi: float | None = None
-    sigma_S_cm_pred: float | None = None
-    esw_V_pred: float | None = None
-    esw_V_lo: float | None = None
-    esw_V_hi: float | None = None
-    strength_MPa_pred: float | None = None
-    strength_MPa_lo: float | None = None
-    strength_MPa_hi: float | None = None
-    repeat_unit_smiles: str = Field("", description="the canonical repeat units the model read, '.'-joined")
-    crosslinker_reacted_smiles: str = Field("", description="the reacted crosslinkers the model read, ';'-joined")
-    domain_similarity: float | None = None
-    unseen_fragments: int | None = None
-    in_domain: bool = False
-    warnings: str = ""
-    model_version: str
-    status: str
+#: Types and descriptions of the prediction columns that are not plain numbers (or that say
+#: more); every other column of :data:`~spepred.models.predictor.OUTPUT_COLUMNS` is a float
+#: or null. The response model is derived from that declaration: a new output column is a
+#: response field without an edit here.
+_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
+    "Tg_K_pred": (float | None, Field(None, description="glass transition of the matrix polymer (no salt), K")),
+    "Tg_K_lo": (float | None, Field(None, description="Tg 90 % interval, lower bound, K")),
+    "Tg_K_hi": (float | None, Field(None, description="Tg 90 % interval, upper bound, K")),
+    "T_minus_Tg_K": (float | None, Field(None, description="temperature minus predicted Tg, K (negative: below Tg)")),
+    "repeat_unit_smiles": (str, Field("", description="the canonical repeat units the model read, '.'-joined")),
+    "crosslinker_reacted_smiles": (str, Field("", description="the reacted crosslinkers the model read, ';'-joined")),
+    "unseen_fragments": (int | None, None),
+    "in_domain": (bool, False),
+    "warnings": (str, ""),
+    "model_version": (str, ...),
+    "status": (str, ...),
+}
+Prediction = create_model(
+    "Prediction",
+    __config__=ConfigDict(extra="allow"),
+    __doc__="Predictions for one formulation (NaN-free: missing values are null).",
+    **{c: _FIELD_TYPES.get(c, (float | None, None)) for c in OUTPUT_COLUMNS},
+)
 
 
 def _clean(value: Any) -> Any:
@@ -236,7 +237,6 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
     started then gets a ``status`` naming the budget (nothing is dropped, nothing hangs:
     a request costs at most the budget plus one chunk). Rows are predicted independently,
     so a chunk's rows are what a whole-batch call would give."""
-    from spepred.models.predictor import OUTPUT_COLUMNS
 
     t0 = time.perf_counter()
     out: list[dict] = []
@@ -261,7 +261,6 @@ def predict_frame_within(predictor, table, deadline_s: float, chunk: int = DEADL
     spent, then every row not started comes back with the budget ``status``."""
     import pandas as pd
 
-    from spepred.models.predictor import OUTPUT_COLUMNS
 
     t0 = time.perf_counter()
     parts = []

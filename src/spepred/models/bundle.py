@@ -7,6 +7,9 @@ Layout of a bundle directory::
     domain_*.npy           applicability-domain arrays (NumPy, loaded with allow_pickle=False)
     training_systems*      the labelled training systems behind ``neighbours`` (JSON + NumPy;
                            optional: bundles written before them load without neighbours)
+    tg_*                   the Tg model (:mod:`spepred.models.tg`: UBJ, JSON, two NumPy
+                           arrays; optional: without it ``Tg_K_*`` are NaN and
+                           ``bundle.json`` ``tg_note`` says why)
     manifest.json          SHA-256 of every file above
 
 No pickle anywhere: loading never executes code from the bundle. A file that is missing,
@@ -152,6 +155,17 @@ class Bundle:
     domain: ApplicabilityDomain
     #: None for a bundle written before the table existed (``neighbours`` then empty)
     training_systems: TrainingSystems | None = None
+    #: the Tg model (:class:`spepred.models.tg.TgModel`); None when the bundle has none
+    tg: Any = None
+
+    @property
+    def tg_note(self) -> str:
+        """Why the bundle has no Tg model ('' when it has one)."""
+        if self.tg is not None:
+            return ""
+        return self.meta.get("tg_note") or (
+            "this model bundle predates the Tg model: retrain it (`spepred train`) to get Tg_K_pred"
+        )
 
     @property
     def model_version(self) -> str:
@@ -212,6 +226,26 @@ def write_bundle(result, directory: str | Path) -> Path:
         systems = getattr(result, "training_systems", None)
         if systems is not None:
             meta["training_systems"] = systems.save(tmp)
+        tg = getattr(result, "tg", None)
+        if tg is not None:
+            from spepred.models import tg as tg_files
+
+            tg.save(tmp)
+            meta["tg"] = {
+                "model_file": tg_files.MODEL_FILE,
+                "meta_file": tg_files.META_FILE,
+                "matrix_fps": tg_files.FPS_FILE,
+                "fragments": tg_files.FRAGMENTS_FILE,
+                "source": getattr(result, "tg_source", "") or "",
+                "n_polymers": tg.n_polymers_,
+                "alpha": tg.config.alpha,
+                "metrics": tg.metrics_,
+                "baseline_metrics": tg.baseline_metrics_,
+                "beats_baseline": bool(tg.beats_baseline),
+            }
+        else:
+            meta["tg"] = None
+            meta["tg_note"] = getattr(result, "tg_note", "") or "no Tg model was trained"
         (tmp / META).write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         files = sorted(p.name for p in tmp.iterdir() if p.is_file())
         manifest = {"format_version": FORMAT_VERSION, "files": {f: _sha256(tmp / f) for f in files}}
@@ -456,8 +490,14 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
             systems = TrainingSystems.load(directory, meta["training_systems"])
         except (ValueError, KeyError, TypeError, OSError) as err:
             raise ModelBundleError(f"{directory}: training-system table cannot be loaded ({err})") from None
+    tg = None
+    if meta.get("tg") is not None:  # additive: older bundles have none
+        from spepred.models.tg import TgModel
+
+        tg = TgModel.load(directory)  # checks its own hashes and feature layout again
     return Bundle(
-        path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain, training_systems=systems
+        path=directory, meta=meta, boosters=boosters, featurizer=featurizer, domain=domain,
+        training_systems=systems, tg=tg,
     )
 
 

@@ -102,6 +102,51 @@ class TrainingSystemsMeta(_Strict):
     n_systems: int = Field(ge=0)
 
 
+class TgMeta(_Strict):
+    """The Tg model inside a bundle (:mod:`spepred.models.tg`; older bundles have none).
+
+    The file names are fixed (:meth:`TgModel.load` opens exactly these), so any other name
+    is refused rather than followed."""
+
+    model_file: str
+    meta_file: str
+    matrix_fps: str
+    fragments: str
+    source: str
+    n_polymers: int = Field(ge=0)
+    alpha: float = Field(gt=0, lt=1)
+    metrics: dict[str, float | None]
+    baseline_metrics: dict[str, float | None]
+    beats_baseline: bool
+
+
+class TgFileMeta(_Strict):
+    """``tg_model.json``, validated before :meth:`TgModel.load` builds anything from it."""
+
+    format_version: int
+    label: str
+    unit: str
+    config: dict[str, Any]
+    feature_names: list[str] = Field(max_length=MAX_FEATURES)
+    conformal_q: float
+    conformal_bins: ConformalBins
+    label_range: list[float] = Field(min_length=2, max_length=2)
+    metrics: dict[str, float | None]
+    baseline_metrics: dict[str, float | None]
+    fold_mae: list[float] = Field(max_length=64)
+    n_polymers: int = Field(ge=0)
+    n_rows: int = Field(ge=0)
+    domain: DomainMeta
+    files: dict[str, str] = Field(max_length=8)
+
+    @field_validator("conformal_q")
+    @classmethod
+    def _finite(cls, q: float) -> float:
+        if not math.isfinite(q) or q < 0:
+            raise ValueError("must be a finite number >= 0")
+        return q
+
+
 class BundleMeta(_Strict):
     format_version: int
     model_version: str
@@ -115,6 +160,10 @@ class BundleMeta(_Strict):
     train_config: dict[str, Any]
     library_versions: dict[str, str]
     training_systems: TrainingSystemsMeta | None = None
+    #: None (or absent: bundles from before it) when the bundle has no Tg model; ``tg_note``
+    #: then says why
+    tg: TgMeta | None = None
+    tg_note: str | None = None
 
 
 def _depth(text: str) -> int:
@@ -163,6 +212,15 @@ def read_json(path: Path, *, limit: int, what: str) -> Any:
         raise ModelBundleError(f"{where}: {what} is not valid JSON ({str(err)[:120]})") from None
 
 
+def _malformed(directory: Path, what: str, err: ValidationError) -> ModelBundleError:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return ModelBundleError(
+        f"{directory}: {what} is malformed at {where}: {first['msg']} "
+        f"({err.error_count()} problem(s)); not a bundle this spepred can load"
+    )
+
+
 def validate_meta(meta: Any, directory: Path, manifest_files: dict[str, str]) -> dict:
     """Check ``bundle.json`` against :class:`BundleMeta` and the manifest; return it.
 
@@ -177,12 +235,7 @@ def validate_meta(meta: Any, directory: Path, manifest_files: dict[str, str]) ->
     try:
         BundleMeta.model_validate(meta)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ModelBundleError(
-            f"{directory}: bundle.json is malformed at {where}: {first['msg']} "
-            f"({err.error_count()} problem(s)); not a bundle this spepred can load"
-        ) from None
+        raise _malformed(directory, "bundle.json", err) from None
     named = [(f"targets.{key}.model_file", info["model_file"], ".ubj") for key, info in meta["targets"].items()]
     systems = meta.get("training_systems")
     if systems is not None:
@@ -191,6 +244,23 @@ def validate_meta(meta: Any, directory: Path, manifest_files: dict[str, str]) ->
             ("training_systems.matrix_fps", systems["matrix_fps"], ".npy"),
             ("training_systems.crosslinker_fps", systems["crosslinker_fps"], ".npy"),
         ]
+    tg = meta.get("tg")
+    if tg is not None:
+        from spepred.models import tg as tg_files
+
+        fixed = {
+            "model_file": tg_files.MODEL_FILE,
+            "meta_file": tg_files.META_FILE,
+            "matrix_fps": tg_files.FPS_FILE,
+            "fragments": tg_files.FRAGMENTS_FILE,
+        }
+        for key, expected in fixed.items():
+            if tg[key] != expected:
+                raise ModelBundleError(
+                    f"{directory}: tg.{key} {str(tg[key])[:120]!r} is not the Tg model's file name "
+                    f"(expected {expected!r}); refusing to load"
+                )
+            named.append((f"tg.{key}", expected, Path(expected).suffix))
     for where, name, suffix in named:
         # a file the loader opens by a name from bundle.json: a plain name, inside the bundle
         if Path(name).name != name or name in ("", ".", "..") or "\\" in name or not name.endswith(suffix):
@@ -202,6 +272,14 @@ def validate_meta(meta: Any, directory: Path, manifest_files: dict[str, str]) ->
             raise ModelBundleError(f"{directory}: {where} {name[:120]!r} is not listed in the manifest; refusing to load")
     if systems is not None:  # read here first: size and depth bounded before json.loads
         read_json(directory / systems["table"], limit=MAX_META_BYTES, what=systems["table"])
+    if tg is not None:  # the Tg model's own JSON: bounded and validated like bundle.json
+        tg_meta = read_json(directory / tg["meta_file"], limit=MAX_META_BYTES, what=tg["meta_file"])
+        if not isinstance(tg_meta, dict):
+            raise ModelBundleError(f"{directory}: {tg['meta_file']} holds a JSON {type(tg_meta).__name__}, expected an object")
+        try:
+            TgFileMeta.model_validate(tg_meta)
+        except ValidationError as err:
+            raise _malformed(directory, tg["meta_file"], err) from None
     return meta
 
 
@@ -248,4 +326,4 @@ def check_npy(path: Path) -> None:
         )
 
 
-__all__ = ["BundleMeta", "check_npy", "read_json", "validate_meta"]
+__all__ = ["BundleMeta", "TgFileMeta", "TgMeta", "check_npy", "read_json", "validate_meta"]

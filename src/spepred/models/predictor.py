@@ -35,6 +35,12 @@ OUTPUT_COLUMNS = (
     "strength_MPa_pred",
     "strength_MPa_lo",
     "strength_MPa_hi",
+    # glass transition of the matrix polymer (the Tg model of the bundle; NaN without one):
+    # 90 % interval, and the row's temperature above it (negative: below Tg)
+    "Tg_K_pred",
+    "Tg_K_lo",
+    "Tg_K_hi",
+    "T_minus_Tg_K",
     "repeat_unit_smiles",
     "crosslinker_reacted_smiles",
     "domain_similarity",
@@ -61,6 +67,14 @@ KWARG_COLUMNS = {
     "temperature_C": "temperature_C",
 }
 MAX_CURVE_POINTS = 1000
+#: The output columns of the Tg model (a subset of :data:`OUTPUT_COLUMNS`).
+TG_COLUMNS = ("Tg_K_pred", "Tg_K_lo", "Tg_K_hi")
+#: Said on a row whose matrix has several repeat units (a blend, a copolymer network).
+TG_BLEND_NOTE = (
+    "Tg_K_pred of a matrix of {n} repeat units is the mean of their Tg weighted equally "
+    "(interval bounds likewise): no blend rule, no composition"
+)
+ZERO_C_IN_K = 273.15
 #: Distinct building blocks per feature block whose vectors a predictor keeps across calls.
 BLOCK_CACHE_SIZE = 4096
 
@@ -245,6 +259,10 @@ class Predictor:
         self._warnings = self.target_warnings()
         self._crosslinked_warnings = self.crosslinked_warnings()
         self._explainers: dict[str, object] = {}  # xgboost.Booster per target, on demand
+        # (Tg, lo, hi) per canonical repeat unit: a unit is featurized for Tg once
+        self._tg_cache: dict[str, tuple[float, float, float]] = {}
+        self._tg_lock = threading.Lock()
+        self._tg_cache_size = cache_size
 
     @classmethod
     def load(cls, path: str | Path, *, n_jobs: int | None = None) -> Predictor:
@@ -259,6 +277,8 @@ class Predictor:
         if n_jobs is not None:
             for booster in bundle.boosters.values():
                 booster.set_param({"nthread": int(n_jobs)})
+            if bundle.tg is not None:
+                bundle.tg.booster_.set_param({"nthread": int(n_jobs)})
         return cls(bundle)
 
     # -- what the model knows -----------------------------------------------------------
@@ -297,7 +317,67 @@ class Predictor:
             "skipped_targets": meta.get("skipped_targets", {}),
             "library_versions": meta["library_versions"],
             "training_systems": None if self.bundle.training_systems is None else len(self.bundle.training_systems),
+            "tg": self.tg_info(),
         }
+
+    def tg_info(self) -> dict:
+        """The Tg model's source, polymers and CV metrics, or ``{"note": why there is none}``."""
+        tg = self.bundle.meta.get("tg")
+        if not tg or self.bundle.tg is None:
+            return {"note": self.tg_note}
+        return {
+            "label": "Tg_K",
+            "source": tg["source"],
+            "n_polymers": tg["n_polymers"],
+            "cv_scheme": f"group_kfold ({self.bundle.tg.config.cv_folds} folds, grouped by canonical polymer)",
+            "metrics": tg["metrics"],
+            "baseline_metrics": tg["baseline_metrics"],
+            "beats_baseline": tg["beats_baseline"],
+            "interval": f"{100 * (1 - tg['alpha']):.0f} % split-conformal",
+        }
+
+    @property
+    def has_tg(self) -> bool:
+        return self.bundle.tg is not None
+
+    @property
+    def tg_note(self) -> str:
+        """Why ``Tg_K_*`` are NaN for this bundle ('' when it has a Tg model)."""
+        return self.bundle.tg_note
+
+    def _tg_of_units(self, units: list[str]) -> dict[str, tuple[float, float, float]]:
+        """(Tg, lo, hi) in K of canonical repeat units, from the cache or the Tg model."""
+        found = {u: self._tg_cache[u] for u in units if u in self._tg_cache}
+        missing = [u for u in dict.fromkeys(units) if u not in found]
+        if missing:
+            values = self.bundle.tg.predict(missing)[list(TG_COLUMNS)].to_numpy(dtype=float)
+            fresh = {u: (float(v[0]), float(v[1]), float(v[2])) for u, v in zip(missing, values, strict=True)}
+            found.update(fresh)
+            with self._tg_lock:
+                for u, v in fresh.items():
+                    while len(self._tg_cache) >= self._tg_cache_size:  # oldest first
+                        self._tg_cache.pop(next(iter(self._tg_cache)), None)
+                    self._tg_cache[u] = v
+        return found
+
+    def _tg_columns(self, units: np.ndarray, ok: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """``Tg_K_pred/lo/hi`` of every row's matrix (its ``repeat_unit_smiles``), and the
+        number of repeat units each row's Tg averages (0 where not predicted)."""
+        n = len(ok)
+        cols = {c: np.full(n, np.nan) for c in TG_COLUMNS}
+        n_units = np.zeros(n, dtype=np.int64)
+        if self.bundle.tg is None or not ok.any():
+            return cols, n_units
+        codes, uniques = pd.factorize(np.asarray(units, dtype=object)[ok])
+        parts = [[c for c in str(u).split(".") if c] for u in uniques]
+        known = self._tg_of_units(sorted({c for p in parts for c in p}))
+        values = np.array(
+            [np.mean([known[c] for c in p], axis=0) if p else [np.nan] * 3 for p in parts], dtype=float
+        ).reshape(-1, 3)
+        for j, c in enumerate(TG_COLUMNS):
+            cols[c][ok] = values[codes, j]
+        n_units[ok] = np.array([len(p) for p in parts], dtype=np.int64)[codes]
+        return cols, n_units
 
     #: Said instead of neighbours by a bundle written before it kept its training systems.
     NO_NEIGHBOURS_NOTE = (
@@ -474,10 +554,18 @@ class Predictor:
             if key == "sigma":
                 out["sigma_S_cm_pred"] = 10.0 ** pred
         out.update(resolved_columns(normalized, ok))
+        tg, n_units = self._tg_columns(out["repeat_unit_smiles"], ok)
+        out.update(tg)
+        temperature_K = np.asarray(normalized["temperature_C"], dtype=float) + ZERO_C_IN_K
+        out["T_minus_Tg_K"] = np.where(ok, temperature_K - tg["Tg_K_pred"], np.nan)
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain
-        out["warnings"] = self._row_warnings(ok, in_domain, sim, unseen, crosslinked)
+        warn = self._row_warnings(ok, in_domain, sim, unseen, crosslinked)
+        for i in np.flatnonzero(n_units > 1):  # say how a blend's Tg was made
+            note = TG_BLEND_NOTE.format(n=int(n_units[i]))
+            warn[i] = f"{warn[i]}; {note}" if warn[i] else note
+        out["warnings"] = warn
         out["model_version"] = self.model_version
         status = np.full(n, "ok", dtype=object)
         for i in np.flatnonzero(~ok):

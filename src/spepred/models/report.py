@@ -35,8 +35,22 @@ def metrics_rows(targets: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def metrics_table(targets: dict[str, dict]) -> str:
-    """Plain-text table of grouped-CV metrics next to the mean baseline, with verdicts."""
+def tg_line(tg: dict | None, note: str = "") -> str:
+    """One sentence on a bundle's Tg model (its ``tg`` entry) or on why it has none."""
+    if not tg:
+        return f"Tg_K: {note or 'no Tg model in this bundle'}."
+    m, b = tg["metrics"], tg["baseline_metrics"]
+    verdict = "beats" if tg["beats_baseline"] else "does NOT beat"
+    return (
+        f"Tg_K (from {tg['source'] or 'a Tg table'}, {tg['n_polymers']} polymers, polymer-grouped CV): "
+        f"the model {verdict} the mean baseline (MAE {_fmt(m.get('mae'))} K vs {_fmt(b.get('mae'))} K, "
+        f"R² {_fmt(m.get('r2'))}, 90 % interval coverage {_fmt(m.get('coverage_90'))})."
+    )
+
+
+def metrics_table(targets: dict[str, dict], *, tg: dict | None = None, tg_note: str = "") -> str:
+    """Plain-text table of grouped-CV metrics next to the mean baseline, with verdicts
+    (and the Tg model's line, given its bundle entry or the note said instead)."""
     header = f"{'target':<18}{'':<15}{'n':>6}{'groups':>8}" + "".join(f"{c:>15}" for c in _COLS)
     lines = [header, "-" * len(header)]
     for r in metrics_rows(targets):
@@ -69,6 +83,8 @@ def metrics_table(targets: dict[str, dict]) -> str:
                 f"(MAE {xm['mae']:.3f} vs {xm['baseline_mae']:.3f})"
                 + ("." if xm["beats_baseline"] else "; crosslinked queries are warned.")
             )
+    if tg or tg_note:
+        lines.append(tg_line(tg, tg_note))
     return "\n".join(lines)
 
 
@@ -113,6 +129,10 @@ def model_card(meta: dict) -> str:
         )
     for key, why in meta.get("skipped_targets", {}).items():
         lines.append(f"- **{TARGETS[key].label}**: not trained ({why}).")
+    lines.append(
+        "- **Tg_K** (glass transition of the matrix polymer, K, without salt or plasticizer): "
+        + tg_line(meta.get("tg"), meta.get("tg_note") or "")
+    )
     lines += [
         "",
         "## Training data",

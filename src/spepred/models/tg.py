@@ -17,7 +17,9 @@ What :meth:`TgModel.fit` does, as the σ/window/strength models do in
 * a final fit on every polymer, and an applicability domain over its repeat units.
 
 Saved as XGBoost UBJ plus JSON (and two NumPy arrays for the domain), never pickle: see
-:meth:`TgModel.save`. Not yet part of the default bundle nor of the predictor.
+:meth:`TgModel.save`. ``spepred train`` writes these files into the model bundle
+(:mod:`spepred.models.bundle`), and the predictor returns ``Tg_K_pred/lo/hi`` for every
+formulation's matrix polymer.
 """
 
 from __future__ import annotations

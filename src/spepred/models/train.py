@@ -74,6 +74,10 @@ class TrainResult:
     skipped_targets: dict[str, str] = field(default_factory=dict)
     #: the labelled systems for ``neighbours`` (None: not kept)
     training_systems: TrainingSystems | None = None
+    #: the Tg model (:class:`spepred.models.tg.TgModel`), its data source, or why there is none
+    tg: object | None = None
+    tg_source: str = ""
+    tg_note: str = ""
 
 
 def _to_model_space(y: np.ndarray, spec: TargetSpec) -> np.ndarray:

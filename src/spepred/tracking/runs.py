@@ -303,11 +303,27 @@ def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, regis
             plots.residual_plot(tr.cv_predictions, label, tmp / f"residuals_{label}.png")
             tr.cv_predictions.to_csv(tmp / f"cv_predictions_{label}.csv", index=False)
             tr.importance.to_csv(tmp / f"feature_importance_{label}.csv", index=False)
+        tg = getattr(result, "tg", None)
+        if tg is not None:  # the Tg model: same metric names, key "tg"
+            for name, value in tg.metrics_.items():
+                mlflow.log_metric(f"tg.cv.{name}", value)
+            for name, value in tg.baseline_metrics_.items():
+                mlflow.log_metric(f"tg.baseline.{name}", value)
+            mlflow.log_metric("tg.beats_baseline", float(tg.beats_baseline))
+            mlflow.log_params(
+                {"tg.source": result.tg_source, "tg.n_polymers": tg.n_polymers_}
+                | {f"tg.{k}": v for k, v in _flat_params(tg.config.to_dict()).items()}
+            )
+            tg.cv_predictions_.to_csv(tmp / "cv_predictions_Tg_K.csv", index=False)
+        else:
+            mlflow.set_tag("tg_note", getattr(result, "tg_note", "") or "no Tg model")
         for stage, secs in result.timings_s.items():
             mlflow.log_metric(f"time_s.{stage}", secs)
         (tmp / "config.json").write_text(json.dumps(result.config.to_dict(), indent=1))
         (tmp / "model_card.md").write_text(model_card(meta))
-        (tmp / "cv_metrics.txt").write_text(metrics_table(meta["targets"]))
+        (tmp / "cv_metrics.txt").write_text(
+            metrics_table(meta["targets"], tg=meta.get("tg"), tg_note=meta.get("tg_note") or "")
+        )
         if data_card is not None:
             (tmp / "data_card.json").write_text(json.dumps(data_card, indent=1, default=str))
         mlflow.log_artifacts(str(tmp))

@@ -140,10 +140,26 @@
     $("esw-interval").textContent = isNum(r.esw_V_pred) ? `90 % interval ${fix(r.esw_V_lo, 2)} – ${fix(r.esw_V_hi, 2)} V` : "";
     $("strength-value").textContent = isNum(r.strength_MPa_pred) ? `${fix(r.strength_MPa_pred, 1)} MPa` : "not modelled";
     $("strength-interval").textContent = isNum(r.strength_MPa_pred) ? `90 % interval ${fix(r.strength_MPa_lo, 1)} – ${fix(r.strength_MPa_hi, 1)} MPa` : "";
+    renderTg(r, curve);
     drawCurve(curve);
     renderStructures(structures);
     renderTrust(f, r);
     renderNeighbours(r);
+  }
+
+  // Tg where the bundle has a Tg model (GET /model's "tg" has no "note"); hidden otherwise
+  function renderTg(r, curve) {
+    const has = !!(state.model && state.model.tg && !state.model.tg.note) && isNum(r.Tg_K_pred);
+    $("card-tg").hidden = !has;
+    $("curve-tg").textContent = "";
+    if (!has) return;
+    $("tg-value").textContent = `${fix(r.Tg_K_pred, 0)} K (${fix(r.Tg_K_pred - 273.15, 0)} °C)`;
+    $("tg-interval").textContent = `90 % interval ${fix(r.Tg_K_lo, 0)} – ${fix(r.Tg_K_hi, 0)} K`;
+    $("tg-note").textContent = "the polymer alone: salt raises it, plasticizer lowers it";
+    const below = curve.filter(c => c.status === "ok" && isNum(c.T_minus_Tg_K) && c.T_minus_Tg_K < 0);
+    $("curve-tg").textContent = below.length
+      ? `Below the predicted Tg (glassy matrix): ${below.map(c => `${c.temperature_C} °C`).join(", ")}.`
+      : `Every temperature of the curve is above the predicted Tg (${fix(r.Tg_K_pred - 273.15, 0)} °C).`;
   }
 
   function describe(f, liq) {
