@@ -1,0 +1,297 @@
+"""The evaluation that matches the mission: held-out papers, non-Bradford systems, per regime.
+
+Every labelled row outside Bradford (the review, ``hatakeyama2022``, ``literature``) is a
+test row exactly once. Papers are the unit held out: a row's paper is its DOI whatever the
+source (a DOI that two sources share is one paper), else its source's own group (a review
+reference, a literature URL, Hatakeyama's unreferenced rows as one group). Leaving one paper
+out over ~230 papers would fit spepred ~230 times (hours on 2 cores), so the papers are
+dealt into ``--folds`` folds (default 10) with scikit-learn's ``StratifiedGroupKFold``,
+stratified by regime so that every regime is held out in every fold it can be.
+
+In each fold three predictors meet the same test rows:
+
+* **model**: spepred's training recipe (:func:`spepred.models.train.train_models`, the
+  function ``spepred train`` calls, inner grouped CV for the intervals, bundle written and
+  read back through the Predictor) fitted on every other row: all of Bradford (never a test
+  row), the other folds' papers, and the auxiliary sources as in ``spepred train``;
+* **regime mean**: the mean of the fold's training labels of the test row's regime
+  (Bradford rows included: they are training rows; in model space, log10 for strength);
+* **shipped**: ``models/default`` as committed, loaded read-only and never retrained. It was
+  trained on the default sources, which include the review: on review rows it has seen the
+  answer. It has seen no Hatakeyama or literature row.
+
+Each property is reported per regime (``spepred.data.regimes``) and crosslinked or not:
+labels, papers, MAE of the three, the model's mean error (bias, predicted minus measured)
+and the share of measured values inside the model's 90 % interval. σ in log10 S/cm, window
+in V, strength in log10 MPa. The Li+ transference number is not a column of the
+formulation table yet, so it has no row.
+
+Run: SPEPRED_DATA_MIRROR=../shared/data python benchmarks/regimes.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _bench import ROOT, Clock, finish, header, parser
+
+#: Sources of the evaluation table; Bradford rows only ever train.
+SOURCES = ("pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070", "hatakeyama2022", "literature")
+TRAIN_ONLY = "bradford2023"
+#: (key, label column, unit of the reported errors)
+PROPERTIES = (
+    ("sigma", "log10_sigma_S_cm", "log10(S/cm)"),
+    ("esw", "esw_V", "V"),
+    ("strength", "strength_MPa", "log10(MPa)"),
+)
+LOG_LABELS = {"strength_MPa"}
+PREDICTORS = ("model", "regime_mean", "shipped")
+
+
+def paper_key(groups: pd.Series) -> pd.Series:
+    """The paper of every row: ``doi:<lower-case DOI>`` whenever the group names a DOI
+    (``hatakeyama2022:10.x/...``, ``literature:doi:10.x/...``), so one paper is one group
+    across sources; otherwise the group itself."""
+    g = groups.astype(str)
+    rest = g.str.split(":", n=1).str[1].fillna("")
+    rest = rest.str.removeprefix("doi:")
+    is_doi = rest.str.match(r"10\.\d{4,9}/")
+    return pd.Series(np.where(is_doi, "doi:" + rest.str.lower(), g), index=groups.index)
+
+
+def to_model_space(label: str, values) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if label in LOG_LABELS:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+    return v
+
+
+def test_mask(table: pd.DataFrame) -> np.ndarray:
+    """Rows that are scored: outside Bradford, with at least one usable label."""
+    has = np.zeros(len(table), bool)
+    for _, label, _ in PROPERTIES:
+        has |= np.isfinite(to_model_space(label, table[label]))
+    return has & (table["source"] != TRAIN_ONLY).to_numpy()
+
+
+def make_folds(papers: np.ndarray, regimes: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Fold number of every test row: whole papers, stratified by regime."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    k = min(k, len(np.unique(papers)))
+    fold = np.full(len(papers), -1)
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    for f, (_, te) in enumerate(splitter.split(np.zeros(len(papers)), regimes, groups=papers)):
+        fold[te] = f
+    return fold
+
+
+def regime_means(train: pd.DataFrame, label: str) -> tuple[dict[str, float], float]:
+    """Mean training label (model space) of every regime, and of all training rows (the
+    fallback for a regime without a training label)."""
+    y = to_model_space(label, train[label])
+    ok = np.isfinite(y)
+    means = pd.Series(y[ok]).groupby(train["regime"].to_numpy()[ok]).mean().to_dict()
+    return {str(k): float(v) for k, v in means.items()}, float(y[ok].mean()) if ok.any() else np.nan
+
+
+def _predicted(out: pd.DataFrame, label: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cols = [f"{label}_pred", f"{label}_lo", f"{label}_hi"]
+    got = [to_model_space(label, out[c]) if c in out else np.full(len(out), np.nan) for c in cols]
+    return got[0], got[1], got[2]
+
+
+def evaluate(table: pd.DataFrame, fold: np.ndarray, fit_predict, shipped: pd.DataFrame | None, progress=None) -> pd.DataFrame:
+    """Out-of-fold predictions of every predictor for every test row and property.
+
+    ``table`` has ``regime`` and ``paper`` columns; ``fold`` is -1 for rows that only train,
+    else the fold of the test row. ``fit_predict(train, test)`` returns the Predictor output
+    of a model fitted on ``train`` (one row per test row); ``shipped`` is the shipped model's
+    output for every row of ``table`` (or ``None``). Returns one row per (test row, property)
+    carrying a label: ``y_true``, ``model``/``model_lo``/``model_hi``, ``regime_mean``,
+    ``shipped``, all in model space.
+    """
+    parts = []
+    for f in sorted(set(fold[fold >= 0].tolist())):
+        te = fold == f
+        train, test = table[~te], table[te]
+        out = fit_predict(train, test)
+        for key, label, _ in PROPERTIES:
+            y = to_model_space(label, test[label])
+            has = np.isfinite(y)
+            if not has.any():
+                continue
+            pred, lo, hi = _predicted(out, label)
+            means, overall = regime_means(train, label)
+            base = test["regime"].map(means).fillna(overall).to_numpy(float)
+            if shipped is not None:
+                ship = _predicted(shipped[te], label)[0]
+            else:
+                ship = np.full(len(test), np.nan)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "record_id": test["record_id"].to_numpy()[has],
+                        "source": test["source"].to_numpy()[has],
+                        "paper": test["paper"].to_numpy()[has],
+                        "regime": test["regime"].to_numpy()[has],
+                        "crosslinked": test["crosslinked"].to_numpy()[has],
+                        "property": key,
+                        "fold": f,
+                        "y_true": y[has],
+                        "model": pred[has],
+                        "model_lo": lo[has],
+                        "model_hi": hi[has],
+                        "regime_mean": base[has],
+                        "shipped": ship[has],
+                    }
+                )
+            )
+        if progress is not None:
+            progress(f"fold {f + 1}: {int(te.sum())} test rows, {int((~te).sum())} training rows")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _slices(p: pd.DataFrame):
+    from spepred.data.regimes import REGIMES
+
+    for r in REGIMES:
+        yield r, p["regime"] == r
+    yield "crosslinked", p["crosslinked"].astype(bool)
+    yield "not crosslinked", ~p["crosslinked"].astype(bool)
+    yield "all", pd.Series(True, index=p.index)
+
+
+def summarize(preds: pd.DataFrame) -> pd.DataFrame:
+    """One row per (property, regime slice): n, papers, MAE of each predictor, the model's
+    bias and 90 % interval coverage."""
+    rows = []
+    for key, _, unit in PROPERTIES:
+        p = preds[preds["property"] == key]
+        for name, m in _slices(p):
+            s = p[m]
+            if s.empty:
+                continue
+            err = s["model"] - s["y_true"]
+            inside = (s["y_true"] >= s["model_lo"]) & (s["y_true"] <= s["model_hi"])
+            known = s["model_lo"].notna() & s["model_hi"].notna()
+            rows.append(
+                {
+                    "property": key,
+                    "regime": name,
+                    "n": len(s),
+                    "papers": s["paper"].nunique(),
+                    "MAE model": float(err.abs().mean()),
+                    "MAE regime mean": float((s["regime_mean"] - s["y_true"]).abs().mean()),
+                    "MAE shipped": float((s["shipped"] - s["y_true"]).abs().mean()),
+                    "bias model": float(err.mean()),
+                    "coverage_90": float(inside[known].mean()) if known.any() else np.nan,
+                    "unit": unit,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _load_table(clock) -> tuple[pd.DataFrame, object]:
+    from spepred.data.build import build_formulations
+    from spepred.data.regimes import crosslinked, regime
+
+    table, card = build_formulations(SOURCES)
+    missing = [s for s in ("bradford2023", "hatakeyama2022") if s in card.missing_sources]
+    if missing:
+        sys.exit(f"{', '.join(missing)} not available ({card.missing_sources}); set SPEPRED_DATA_MIRROR")
+    table = table.assign(
+        regime=regime(table).to_numpy(), crosslinked=crosslinked(table).to_numpy(), paper=paper_key(table["group"]).to_numpy()
+    )
+    clock(f"table: {len(table)} rows")
+    return table, card
+
+
+def main() -> None:
+    ap = parser(__doc__)
+    ap.add_argument("--folds", type=int, default=10, help="folds of whole papers (default 10)")
+    ap.add_argument("--inner-folds", type=int, default=3, help="inner CV of the model, for its intervals (default 3)")
+    ap.add_argument("--shipped", type=Path, default=ROOT / "models" / "default", help="the shipped bundle (read only)")
+    args = ap.parse_args()
+
+    from spepred.data.schema import COLUMNS
+    from spepred.models.bundle import write_bundle
+    from spepred.models.config import TrainConfig
+    from spepred.models.evaluation import format_table
+    from spepred.models.predictor import Predictor
+    from spepred.models.train import train_models
+
+    clock = Clock()
+    table, card = _load_table(clock)
+    scored = test_mask(table)
+    fold = np.full(len(table), -1)
+    fold[scored] = make_folds(table["paper"].to_numpy()[scored], table["regime"].to_numpy()[scored], args.folds, args.seed)
+    n_papers = table.loc[scored, "paper"].nunique()
+    clock(f"{int(scored.sum())} test rows from {n_papers} papers in {fold.max() + 1} folds")
+    cfg = TrainConfig(cv_folds=args.inner_folds, seed=args.seed, n_jobs=args.n_jobs)
+    columns = list(COLUMNS)
+
+    def fit_predict(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+        result = train_models(train[columns].reset_index(drop=True), cfg)
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = write_bundle(result, Path(tmp) / "bundle")
+            return Predictor.load(bundle).predict(test[columns].reset_index(drop=True))
+
+    shipped_all = Predictor.load(args.shipped).predict(table[columns].reset_index(drop=True))
+    shipped_all.index = table.index
+    clock("shipped model predicted every row")
+    preds = evaluate(table, fold, fit_predict, shipped_all, progress=clock)
+    summary = summarize(preds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv = args.out / "regimes_predictions.csv"
+    preds.to_csv(csv, index=False)
+    wall = time.perf_counter() - clock.t0
+    per_source = table.loc[scored].groupby("source").size().to_dict()
+    tables = []
+    for key, label, unit in PROPERTIES:
+        s = summary[summary["property"] == key].drop(columns=["property", "unit"])
+        tables += [f"{label} ({unit})", format_table(s), ""]
+    text = "\n".join(
+        [
+            header("regimes"),
+            f"Held-out papers on the non-Bradford systems: {int(scored.sum())} test rows "
+            f"({', '.join(f'{k} {v}' for k, v in per_source.items())}) from {n_papers} papers, dealt into "
+            f"{fold.max() + 1} folds of whole papers (StratifiedGroupKFold by regime, seed {args.seed}); "
+            "Bradford always trains.",
+            f"model: spepred's recipe (train_models, inner {args.inner_folds}-fold CV for its intervals) on each fold's "
+            "training rows; regime mean: mean training label of the row's regime in that fold; shipped: "
+            f"{args.shipped.relative_to(ROOT) if args.shipped.is_relative_to(ROOT) else args.shipped} as committed "
+            "(trained on the default sources, which include the review: it has seen the review rows).",
+            "bias = mean(predicted - measured) of the model; coverage_90 = share inside its 90 % interval. "
+            "t+ (Li+ transference number) is not a column of the formulation table yet: no row.",
+            "",
+            *tables,
+            f"total {wall:.0f} s",
+        ]
+    )
+    metrics = {}
+    for rec in summary.to_dict("records"):
+        tag = f"{rec['property']}.{rec['regime'].replace(' ', '_')}"
+        for m, col in (("mae", "MAE model"), ("regime_mean_mae", "MAE regime mean"), ("shipped_mae", "MAE shipped"),
+                       ("bias", "bias model"), ("coverage_90", "coverage_90"), ("n", "n")):
+            metrics[f"{tag}.{m}"] = float(rec[col])
+    metrics["wall_s"] = wall
+    finish(
+        "regimes",
+        text,
+        args,
+        params={"folds": int(fold.max() + 1), "inner_folds": args.inner_folds, "seed": args.seed, "data_hash": card.data_hash,
+                "sources": ",".join(SOURCES)},
+        metrics=metrics,
+        files=[csv],
+    )
+
+
+if __name__ == "__main__":
+    main()
