@@ -181,16 +181,20 @@ def summarize(preds: pd.DataFrame) -> pd.DataFrame:
             err = s["model"] - s["y_true"]
             inside = (s["y_true"] >= s["model_lo"]) & (s["y_true"] <= s["model_hi"])
             known = s["model_lo"].notna() & s["model_hi"].notna()
+            mae = {c: float((s[c] - s["y_true"]).abs().mean()) for c in PREDICTORS}
             rows.append(
                 {
                     "property": key,
                     "regime": name,
                     "n": len(s),
                     "papers": s["paper"].nunique(),
-                    "MAE model": float(err.abs().mean()),
-                    "MAE regime mean": float((s["regime_mean"] - s["y_true"]).abs().mean()),
-                    "MAE shipped": float((s["shipped"] - s["y_true"]).abs().mean()),
+                    "MAE model": mae["model"],
+                    "MAE regime mean": mae["regime_mean"],
+                    "MAE shipped": mae["shipped"],
+                    "model < mean": "yes" if mae["model"] < mae["regime_mean"] else "NO",
+                    "shipped < mean": "yes" if mae["shipped"] < mae["regime_mean"] else "NO",
                     "bias model": float(err.mean()),
+                    "no prediction": int(s["model"].isna().sum()),
                     "coverage_90": float(inside[known].mean()) if known.any() else np.nan,
                     "unit": unit,
                 }
@@ -268,7 +272,8 @@ def main() -> None:
             "training rows; regime mean: mean training label of the row's regime in that fold; shipped: "
             f"{args.shipped.relative_to(ROOT) if args.shipped.is_relative_to(ROOT) else args.shipped} as committed "
             "(trained on the default sources, which include the review: it has seen the review rows).",
-            "bias = mean(predicted - measured) of the model; coverage_90 = share inside its 90 % interval. "
+            "bias = mean(predicted - measured) of the model; coverage_90 = share inside its 90 % interval; "
+            "no prediction = test rows the fold's model returned no value for (not in its MAE). "
             "t+ (Li+ transference number) is not a column of the formulation table yet: no row.",
             "",
             *tables,
