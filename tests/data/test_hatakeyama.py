@@ -13,7 +13,7 @@ from spepred.chem.polymer import canonical_polymer_smiles
 from spepred.data.build import build_formulations
 from spepred.data.hatakeyama import _kind, _reference_group, convert_hatakeyama
 from spepred.data.schema import require_valid
-from tests.conftest import MIRROR, needs_mirror
+from tests.conftest import MIRROR, needs_mirror, skip_unless_required
 
 HATA = MIRROR / "hatakeyama2022"
 
@@ -21,7 +21,7 @@ HATA = MIRROR / "hatakeyama2022"
 @pytest.fixture(scope="module")
 def converted():
     if not (HATA / "Composite-2022-03-16-1.csv").exists():
-        pytest.skip("dataset mirror not found")
+        skip_unless_required("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
     return convert_hatakeyama(
         HATA / "Composite-2022-03-16-1.csv",
         HATA / "Chemical-2022-03-16.csv",

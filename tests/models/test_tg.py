@@ -13,7 +13,7 @@ from spepred.chem.resolve import matrix_key
 from spepred.data.tg import merge_tg, reliability_label
 from spepred.errors import ModelBundleError, SpepredError, TableValidationError
 from spepred.models.tg import FPS_FILE, META_FILE, MODEL_FILE, TgConfig, TgModel
-from tests.conftest import MIRROR
+from tests.conftest import MIRROR, skip_unless_required
 
 TG_FILE = MIRROR / "polymetrix_tg" / "Polymer_Tg.csv"
 BAD_SMILES = "*C(C)(C)(C)(C)C*"  # pentavalent carbon
@@ -84,7 +84,7 @@ def test_upstream_labels_are_that_function_of_the_count():
     """The merge recomputes the label from the pooled count: true to upstream only if
     upstream's label is that function of its own count."""
     if not TG_FILE.exists():
-        pytest.skip("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
+        skip_unless_required("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
     raw = pd.read_csv(TG_FILE)
     assert (raw["number of points"].map(reliability_label) == raw["reliability"]).all()
 
@@ -98,7 +98,7 @@ def test_missing_columns_are_named():
 def sample():
     """A few hundred real polymers plus several spellings of three of them."""
     if not TG_FILE.exists():
-        pytest.skip("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
+        skip_unless_required("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
     raw = pd.read_csv(TG_FILE).sample(300, random_state=0)
     extra = [(s, t) for t, group in zip((210.0, 373.0, 265.0), SPELLINGS.values()) for s in group]
     smiles = [*raw["PSMILES"], *(s for s, _ in extra)]

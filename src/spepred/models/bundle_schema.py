@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from spepred.errors import ModelBundleError
 
@@ -36,6 +36,16 @@ MAX_FEATURES = 1 << 18
 #: Largest domain array accepted, in bytes (the shipped bundle's are under 64 KB).
 MAX_ARRAY_BYTES = 1 << 30
 
+
+
+def _finite_non_negative(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be a finite number >= 0")
+    return value
+
+
+#: A conformal quantile: finite and >= 0 (NaN or inf would make every interval meaningless).
+FiniteNonNegative = Annotated[float, AfterValidator(_finite_non_negative)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
@@ -72,19 +82,12 @@ class TargetMeta(_Strict):
     n_groups: int = Field(ge=0)
     cv_scheme: str
     alpha: float = Field(gt=0, lt=1)
-    conformal_q: float
+    conformal_q: FiniteNonNegative
     conformal_bins: ConformalBins | None = None
     label_range: list[float] = Field(min_length=2, max_length=2)
     metrics: dict[str, float | None]
     baseline_metrics: dict[str, float | None]
     beats_baseline: bool
-
-    @field_validator("conformal_q")
-    @classmethod
-    def _finite(cls, q: float) -> float:
-        if not math.isfinite(q) or q < 0:
-            raise ValueError("must be a finite number >= 0")
-        return q
 
 
 class DomainMeta(_Strict):
@@ -128,7 +131,7 @@ class TgFileMeta(_Strict):
     unit: str
     config: dict[str, Any]
     feature_names: list[str] = Field(max_length=MAX_FEATURES)
-    conformal_q: float
+    conformal_q: FiniteNonNegative
     conformal_bins: ConformalBins
     label_range: list[float] = Field(min_length=2, max_length=2)
     metrics: dict[str, float | None]
@@ -138,13 +141,6 @@ class TgFileMeta(_Strict):
     n_rows: int = Field(ge=0)
     domain: DomainMeta
     files: dict[str, str] = Field(max_length=8)
-
-    @field_validator("conformal_q")
-    @classmethod
-    def _finite(cls, q: float) -> float:
-        if not math.isfinite(q) or q < 0:
-            raise ValueError("must be a finite number >= 0")
-        return q
 
 
 class BundleMeta(_Strict):
