@@ -1,10 +1,11 @@
 """Memory of the applicability domain's score caches in a long-running process.
 
 Scores N distinct molecules (one ``predict`` call each, as a server answering single
-formulations would) through the shipped bundle's domain, with the caches as shipped
-(bounded, ``spepred.models.domain.COMPONENT_CACHE_SIZE`` / ``PAIR_CACHE_SIZE``) and with
-them unbounded (what spepred did before), each in a fresh process, and prints the resident
-memory growth and the cache entries at the end.
+formulations would) through the shipped bundle's domain, with the predictor's cache as
+shipped (a :class:`spepred.cache.FeatureCache` bounded to
+``spepred.models.predictor.BLOCK_CACHE_SIZE`` entries per namespace) and with an unbounded
+one (what spepred did before), each in a fresh process, and prints the resident memory
+growth and the cache entries at the end.
 
     python benchmarks/domain_cache.py [--molecules 20000]
 """
@@ -41,28 +42,30 @@ def _molecules(n: int) -> list[str]:
 def worker(n: int, bounded: bool) -> dict:
     import numpy as np
 
-    import spepred.models.domain as domain_module
     from spepred.api import load_predictor
+    from spepred.cache import FeatureCache
+    from spepred.models.domain import COMPONENT_NAMESPACE, PAIR_NAMESPACE
 
+    predictor = load_predictor()
+    cache = predictor.cache
     if not bounded:  # as before: unbounded domain caches, 65,536-entry fingerprint caches
         from functools import lru_cache
 
         from spepred.chem import descriptors as D
 
-        domain_module.COMPONENT_CACHE_SIZE = None  # functools: None means unbounded
-        domain_module.PAIR_CACHE_SIZE = None
+        cache = FeatureCache(maxsize=None)
         D.morgan_bits = lru_cache(maxsize=65536)(D.morgan_bits.__wrapped__)
         D.fragment_ids = lru_cache(maxsize=65536)(D.fragment_ids.__wrapped__)
-    domain = load_predictor().bundle.domain
+    domain = predictor.bundle.domain
     mols = _molecules(n)
     warm = mols[:200]
-    domain.score({"monomer_smiles": np.array(warm, dtype=object), "crosslinker": np.array(["none"] * len(warm), dtype=object)})
+    domain.score({"monomer_smiles": np.array(warm, dtype=object), "crosslinker": np.array(["none"] * len(warm), dtype=object)}, cache=cache)
     rss0 = _rss_mib()
     t0 = time.process_time()
     checkpoints = {}
     step = max(1, (n - 200) // 4)
     for i, m in enumerate(mols[200:], 1):  # one call per molecule, as a server answering single requests
-        domain.score({"monomer_smiles": np.array([m], dtype=object), "crosslinker": np.array(["none"], dtype=object)})
+        domain.score({"monomer_smiles": np.array([m], dtype=object), "crosslinker": np.array(["none"], dtype=object)}, cache=cache)
         if i % step == 0:
             checkpoints[i] = _rss_mib() - rss0
     return {
@@ -70,7 +73,8 @@ def worker(n: int, bounded: bool) -> dict:
         "rss_growth_mib": _rss_mib() - rss0,
         "checkpoints": checkpoints,
         "molecules": n - 200,
-        **domain.cache_sizes(),
+        "components": cache.sizes().get(COMPONENT_NAMESPACE, 0),
+        "pairs": cache.sizes().get(PAIR_NAMESPACE, 0),
     }
 
 
@@ -89,10 +93,10 @@ def main() -> int:
             capture_output=True, text=True, check=True,
         )
         rows.append((mode, json.loads(proc.stdout.strip().splitlines()[-1])))
-    from spepred.models.domain import COMPONENT_CACHE_SIZE, PAIR_CACHE_SIZE
+    from spepred.models.predictor import BLOCK_CACHE_SIZE
 
     print(f"domain score caches, {rows[0][1]['molecules']:,} distinct molecules scored one call each")
-    print(f"(bounds: {COMPONENT_CACHE_SIZE:,} components, {PAIR_CACHE_SIZE:,} pairs)")
+    print(f"(bound: {BLOCK_CACHE_SIZE:,} components, {BLOCK_CACHE_SIZE:,} pairs)")
     print()
     marks = list(rows[0][1]["checkpoints"])
     head = "".join(f"{'after ' + format(int(k), ',') :>15}" for k in marks)

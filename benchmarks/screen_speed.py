@@ -115,7 +115,7 @@ def breakdown(lib, chunk_rows: int) -> list[tuple[str, float]]:
     cols, _ = validate_columns(table)
     out.append(("validate (schema.validate_columns)", time.perf_counter() - t))
     t = time.perf_counter()
-    feats = b.featurizer.transform(cols)
+    feats = b.featurizer.transform(cols, cache=p.cache)
     out.append(("featurize (cached blocks: gather + conditions)", time.perf_counter() - t))
     X = feats.features[feats.ok]
     for key, booster in b.boosters.items():
@@ -123,7 +123,7 @@ def breakdown(lib, chunk_rows: int) -> list[tuple[str, float]]:
         booster.inplace_predict(X)
         out.append((f"XGBoost {key}", time.perf_counter() - t))
     t = time.perf_counter()
-    b.domain.score({c: np.asarray(cols[c])[feats.ok] for c in ("monomer_smiles", "crosslinker")})
+    b.domain.score({c: np.asarray(cols[c])[feats.ok] for c in ("monomer_smiles", "crosslinker")}, cache=p.cache)
     out.append(("applicability domain", time.perf_counter() - t))
     t = time.perf_counter()
     pred = p.predict(table)

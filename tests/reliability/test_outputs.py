@@ -303,27 +303,31 @@ def test_every_output_row_carries_the_resolved_repeat_unit_and_crosslinker(model
 
 
 # -- bounded caches (issue 21, item 10) --------------------------------------------------------
-def test_the_domain_score_caches_are_bounded(tiny_trained, monkeypatch):
-    """A long-running server scores an endless stream of new molecules: the domain keeps at
-    most COMPONENT_CACHE_SIZE / PAIR_CACHE_SIZE scores (before: every one, forever), and a
-    score evicted and recomputed is the same."""
+def test_the_domain_score_caches_are_bounded(tiny_trained):
+    """A long-running server scores an endless stream of new molecules: the predictor's
+    cache keeps at most its size of domain scores per namespace (before: every one,
+    forever), and a score evicted and recomputed is the same."""
     import numpy as np
 
-    import spepred.models.domain as domain_module
+    from spepred.cache import FeatureCache
     from spepred.models.bundle import load_bundle
+    from spepred.models.domain import COMPONENT_NAMESPACE, PAIR_NAMESPACE
+    from spepred.models.predictor import BLOCK_CACHE_SIZE, Predictor
 
-    monkeypatch.setattr(domain_module, "COMPONENT_CACHE_SIZE", 16)
-    monkeypatch.setattr(domain_module, "PAIR_CACHE_SIZE", 8)
-    domain = load_bundle(tiny_trained[0].bundle_dir).domain
+    bundle = load_bundle(tiny_trained[0].bundle_dir)
+    assert Predictor(bundle).cache.maxsize == BLOCK_CACHE_SIZE <= 8192
+    domain, cache = bundle.domain, FeatureCache(maxsize=8)
     mols = ["C" * k + "O" for k in range(1, 41)]
 
     def score(m):
-        out = domain.score({"monomer_smiles": np.array([m], dtype=object), "crosslinker": np.array(["PETEA"], dtype=object)})
+        table = {"monomer_smiles": np.array([m], dtype=object), "crosslinker": np.array(["PETEA"], dtype=object)}
+        out = domain.score(table, cache=cache)
         return float(out["domain_similarity"][0]), int(out["unseen_fragments"][0])
 
     first = [score(m) for m in mols]
-    assert domain.cache_sizes() == {"components": 16, "pairs": 8}
+    assert cache.sizes() == {COMPONENT_NAMESPACE: 8, PAIR_NAMESPACE: 8}
     assert [score(m) for m in mols] == first  # recomputed after eviction: identical
+    assert [score(m) for m in mols[-4:]] == first[-4:]  # and from the cache: identical
 
 
 def test_the_fingerprint_caches_on_the_domain_path_are_bounded():

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from spepred.cache import FeatureCache
 from spepred.chem import descriptors as D
 from spepred.chem.resolve import resolve_crosslinkers, resolve_matrix
 from spepred.featurize.formulation import as_text_array
@@ -38,11 +38,12 @@ def _components(monomer_smiles: str, crosslinker: str) -> tuple[list[str], list[
 #: fingerprint does not make an identical molecule (``[*]CCO[*]`` and ``[*]CCOCCO[*]``
 #: share every r=2 fragment), so 1.0 is kept for exact matches.
 HOMOLOG_SIMILARITY = 0.99
-#: Scores kept across calls (least recently used dropped first): distinct building blocks,
-#: and distinct matrix/crosslinker pairs. A long-running server sees an unbounded stream of
-#: new molecules; unbounded caches grew by about 7 MB per 1,000 of them.
-COMPONENT_CACHE_SIZE = 8192
-PAIR_CACHE_SIZE = 8192
+#: Namespaces of the domain's scores in a :class:`~spepred.cache.FeatureCache`: distinct
+#: building blocks, and distinct matrix/crosslinker pairs. A predictor hands its bounded
+#: cache to :meth:`ApplicabilityDomain.score` (a long-running server sees an unbounded
+#: stream of new molecules; unbounded score caches grew by about 7 MB per 1,000 of them).
+COMPONENT_NAMESPACE = "domain.component"
+PAIR_NAMESPACE = "domain.pair"
 
 
 @dataclass
@@ -61,14 +62,6 @@ class ApplicabilityDomain:
         self._m = D.unpack_fingerprints(self.matrix_fps)
         self._x = D.unpack_fingerprints(self.crosslinker_fps)
         self._frag = set(int(f) for f in self.fragments)
-        # per instance (a module-level cache would outlive the bundle); functools keeps them
-        # bounded and thread-safe (the server scores from a thread pool)
-        self._component = lru_cache(maxsize=COMPONENT_CACHE_SIZE)(self._score_component)
-        self._pair = lru_cache(maxsize=PAIR_CACHE_SIZE)(self._score_pair)
-
-    def cache_sizes(self) -> dict[str, int]:
-        """Entries held by the two score caches (each at most its ``*_CACHE_SIZE``)."""
-        return {"components": self._component.cache_info().currsize, "pairs": self._pair.cache_info().currsize}
 
     @classmethod
     def fit(cls, table: pd.DataFrame, **thresholds) -> ApplicabilityDomain:
@@ -91,38 +84,51 @@ class ApplicabilityDomain:
         )
 
     def _score_component(self, smiles: str, kind: str) -> tuple[float, int]:
-        """(max Tanimoto to training components of this kind, unseen fragments); called
-        through the bounded cache ``self._component``."""
+        """(max Tanimoto to training components of this kind, unseen fragments)."""
         pool = self._m if kind == "matrix" else self._x
         sim = D.max_tanimoto(smiles, pool)
         if self.known_components is not None and smiles not in self.known_components:
             sim = min(sim, HOMOLOG_SIMILARITY)
         return sim, len(D.fragment_ids(smiles) - self._frag)
 
-    def _score_pair(self, key: str) -> tuple[float, int]:
+    def _score_pair(self, key: str, cache: FeatureCache) -> tuple[float, int]:
         m, x = key.split("\x1f")
         try:
-            return self.score_one(m, x)
+            return self.score_one(m, x, cache=cache)
         except Exception:  # rows that cannot be parsed get no score (status says why)
             return (np.nan, -1)
 
-    def score_one(self, monomer_smiles: str, crosslinker: str) -> tuple[float, int]:
+    def score_one(
+        self, monomer_smiles: str, crosslinker: str, *, cache: FeatureCache | None = None
+    ) -> tuple[float, int]:
+        """(lowest similarity of the pair's building blocks, their unseen fragments)."""
+        cache = FeatureCache(maxsize=None) if cache is None else cache
         matrix, xl = _components(monomer_smiles, crosslinker)
-        parts = [self._component(s, "matrix") for s in matrix] + [self._component(s, "crosslinker") for s in xl]
+        parts = [
+            cache.get_or_compute(COMPONENT_NAMESPACE, (s, kind), lambda s=s, kind=kind: self._score_component(s, kind))
+            for kind, smiles in (("matrix", matrix), ("crosslinker", xl))
+            for s in smiles
+        ]
         sims = [p[0] for p in parts]
         return (min(sims) if sims else math.nan), sum(p[1] for p in parts)
 
-    def score(self, table) -> dict[str, np.ndarray]:
+    def score(self, table, *, cache: FeatureCache | None = None) -> dict[str, np.ndarray]:
         """``domain_similarity``, ``unseen_fragments``, ``in_domain`` arrays, one value per
         row of ``table`` (a DataFrame or column mapping); computed once per distinct
-        matrix/crosslinker pair."""
+        matrix/crosslinker pair and building block.
+
+        ``cache``: a :class:`~spepred.cache.FeatureCache` of this domain's scores kept
+        across calls (a predictor's); without one, the scores live for this call only. The
+        scores are the same either way.
+        """
+        cache = FeatureCache(maxsize=None) if cache is None else cache
         m_col = as_text_array(table["monomer_smiles"])
         x_col = as_text_array(table["crosslinker"])
         codes, uniques = pd.factorize(m_col + "\x1f" + x_col)
         sim = np.full(len(uniques), np.nan)
         unseen = np.zeros(len(uniques), dtype=np.int64)
         for k, key in enumerate(uniques):
-            sim[k], unseen[k] = self._pair(key)
+            sim[k], unseen[k] = cache.get_or_compute(PAIR_NAMESPACE, key, lambda key=key: self._score_pair(key, cache))
         s, u = sim[codes], unseen[codes]
         return {
             "domain_similarity": s,

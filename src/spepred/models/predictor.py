@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from spepred.cache import FeatureCache
 from spepred.data.schema import validate_columns, validate_formulations
 from spepred.errors import FormulationError, InvalidValueError, SpepredError
-from spepred.featurize.blocks import KeyedBlock
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
 from spepred.models.config import TARGETS
@@ -75,8 +74,11 @@ TG_BLEND_NOTE = (
     "(interval bounds likewise): no blend rule, no composition"
 )
 ZERO_C_IN_K = 273.15
-#: Distinct building blocks per feature block whose vectors a predictor keeps across calls.
+#: Distinct building blocks per feature block (and domain scores, and repeat units' Tg)
+#: whose results a predictor keeps across calls when it makes its own cache.
 BLOCK_CACHE_SIZE = 4096
+#: Namespace of the repeat units' (Tg, lo, hi) in the predictor's cache.
+TG_NAMESPACE = "tg"
 
 
 _NUMERIC_KWARG_COLUMNS = frozenset({"filler_wt_pct", "salt_molality_mol_kg", "mw_g_mol", "temperature_C"})
@@ -206,40 +208,6 @@ def resolved_columns(normalized, ok: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-class _CachedCompute:
-    """``block.compute`` answered from a bounded cache keyed by the exact key strings.
-
-    :meth:`FormulationFeaturizer.transform` computes each distinct key once per call; a
-    predictor answering one formulation per call (HTTP, CLI, notebooks) sees the same few
-    building blocks again and again. Errors are cached too and raised again as they were.
-    """
-
-    def __init__(self, compute: Callable[..., np.ndarray], maxsize: int) -> None:
-        self.compute, self.maxsize = compute, maxsize
-        self._cache: dict[tuple[str, ...], np.ndarray | Exception] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, *key: str) -> np.ndarray:
-        hit = self._cache.get(key)
-        if hit is None:
-            try:
-                hit = self.compute(*key)
-            except MemoryError:
-                raise
-            except Exception as err:  # deterministic for a key: remember it as well
-                hit = err
-            with self._lock:
-                while len(self._cache) >= self.maxsize:  # oldest first
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[key] = hit
-        if isinstance(hit, Exception):
-            raise hit.with_traceback(None)
-        return hit.copy()
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-
 class Predictor:
     """σ, window and strength with 90 % intervals and domain flags, from a bundle.
 
@@ -247,27 +215,31 @@ class Predictor:
     ----------
     bundle
         A loaded :class:`~spepred.models.bundle.Bundle` (see :func:`load_predictor`).
+    cache
+        Where the results per building block (feature vectors, domain scores, Tg) are kept
+        across calls: a :class:`~spepred.cache.FeatureCache` handed to the featurizer,
+        the domain and the Tg lookup. Default: a bounded one of ``cache_size`` entries per
+        namespace (a server sees an endless stream of molecules); a screening worker
+        passes an unbounded one. Predictions are the same with any cache: it is never
+        part of the bundle, and the bundle's blocks are not changed.
     """
 
-    def __init__(self, bundle: Bundle, *, cache_size: int = BLOCK_CACHE_SIZE) -> None:
+    def __init__(
+        self, bundle: Bundle, *, cache: FeatureCache | None = None, cache_size: int = BLOCK_CACHE_SIZE
+    ) -> None:
         self.bundle = bundle
-        # building-block vectors outlive a call (see _CachedCompute); transform() is
-        # otherwise unchanged, so features are those of training by construction
-        for block in bundle.featurizer.blocks:
-            if isinstance(block, KeyedBlock) and not isinstance(block.compute, _CachedCompute):
-                block.compute = _CachedCompute(block.compute, cache_size)
+        self.cache = FeatureCache(maxsize=cache_size) if cache is None else cache
         self._warnings = self.target_warnings()
         self._crosslinked_warnings = self.crosslinked_warnings()
         self._explainers: dict[str, object] = {}  # xgboost.Booster per target, on demand
-        # (Tg, lo, hi) per canonical repeat unit: a unit is featurized for Tg once
-        self._tg_cache: dict[str, tuple[float, float, float]] = {}
-        self._tg_lock = threading.Lock()
-        self._tg_cache_size = cache_size
 
     @classmethod
-    def load(cls, path: str | Path, *, n_jobs: int | None = None) -> Predictor:
+    def load(
+        cls, path: str | Path, *, n_jobs: int | None = None, cache: FeatureCache | None = None
+    ) -> Predictor:
         """Load a bundle; ``n_jobs`` XGBoost threads (``1`` suits a server answering
-        single formulations: no OpenMP spin-waiting between requests).
+        single formulations: no OpenMP spin-waiting between requests); ``cache`` as in
+        :class:`Predictor`.
 
         The boosters predict through ``libxgboost`` directly (see
         :mod:`spepred.models.xgb_native`): the xgboost Python package, and the
@@ -279,7 +251,7 @@ class Predictor:
                 booster.set_param({"nthread": int(n_jobs)})
             if bundle.tg is not None:
                 bundle.tg.booster_.set_param({"nthread": int(n_jobs)})
-        return cls(bundle)
+        return cls(bundle, cache=cache)
 
     # -- what the model knows -----------------------------------------------------------
     @property
@@ -346,18 +318,15 @@ class Predictor:
         return self.bundle.tg_note
 
     def _tg_of_units(self, units: list[str]) -> dict[str, tuple[float, float, float]]:
-        """(Tg, lo, hi) in K of canonical repeat units, from the cache or the Tg model."""
-        found = {u: self._tg_cache[u] for u in units if u in self._tg_cache}
-        missing = [u for u in dict.fromkeys(units) if u not in found]
+        """(Tg, lo, hi) in K of canonical repeat units, from the cache or the Tg model (the
+        units the cache does not hold are predicted together, in one call)."""
+        found = {u: self.cache.get(TG_NAMESPACE, u) for u in dict.fromkeys(units)}
+        missing = [u for u, v in found.items() if v is None]
         if missing:
             values = self.bundle.tg.predict(missing)[list(TG_COLUMNS)].to_numpy(dtype=float)
-            fresh = {u: (float(v[0]), float(v[1]), float(v[2])) for u, v in zip(missing, values, strict=True)}
-            found.update(fresh)
-            with self._tg_lock:
-                for u, v in fresh.items():
-                    while len(self._tg_cache) >= self._tg_cache_size:  # oldest first
-                        self._tg_cache.pop(next(iter(self._tg_cache)), None)
-                    self._tg_cache[u] = v
+            for u, v in zip(missing, values, strict=True):
+                found[u] = (float(v[0]), float(v[1]), float(v[2]))
+                self.cache.put(TG_NAMESPACE, u, found[u])
         return found
 
     def _tg_columns(self, units: np.ndarray, ok: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -511,7 +480,7 @@ class Predictor:
         ok = np.ones(n, dtype=bool)
         if reasons:
             ok[list(reasons)] = False
-        feats = self.bundle.featurizer.transform(normalized, ok=ok, source=source)
+        feats = self.bundle.featurizer.transform(normalized, ok=ok, source=source, cache=self.cache)
         if strict and feats.errors:
             raise FormulationError(feats.errors[0])
         for e in feats.errors:
@@ -522,7 +491,9 @@ class Predictor:
         crosslinked = np.asarray(normalized["crosslink_type"], dtype=object) != "none"
         # the domain first: interval widths depend on how familiar the building blocks are
         dom = (
-            self.bundle.domain.score({c: normalized[c][ok] for c in ("monomer_smiles", "crosslinker")})
+            self.bundle.domain.score(
+                {c: normalized[c][ok] for c in ("monomer_smiles", "crosslinker")}, cache=self.cache
+            )
             if ok.any()
             else None
         )
@@ -630,7 +601,7 @@ class Predictor:
         normalized, errors = validate_formulations(table.reset_index(drop=True))
         if errors:
             raise SpepredError(str(errors[0]))
-        feats = self.bundle.featurizer.transform(normalized)
+        feats = self.bundle.featurizer.transform(normalized, cache=self.cache)
         if feats.errors:
             raise SpepredError(str(feats.errors[0]))
         names = self.bundle.featurizer.feature_names

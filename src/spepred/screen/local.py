@@ -3,8 +3,9 @@
 Each worker loads the model bundle once, with single-threaded XGBoost (two processes keep
 two cores busy; validation and featurization are single-threaded Python, so processes
 scale where threads would not), and keeps the feature vector of every building block it
-has met across chunks (see :func:`memoize_building_blocks`): a million rows from a few
-hundred components compute each component once per worker. Workers build their chunk from
+has met across chunks (an unbounded :class:`~spepred.cache.FeatureCache` handed to its
+predictor): a million rows from a few hundred components compute each component once per
+worker. Workers build their chunk from
 the library description (nothing large crosses process boundaries), predict it with
 :meth:`Predictor.predict`, and write the chunk file atomically; the parent only records
 finished chunks in the manifest.
@@ -25,55 +26,16 @@ from spepred.screen.store import ChunkInfo, ChunkStore, prediction_schema, to_ar
 log = logging.getLogger(__name__)
 
 
-class _Memo:
-    """Results (and input errors) of one block's ``compute``, per key, for the life of the
-    process."""
-
-    def __init__(self, fn) -> None:
-        self.fn, self.cache = fn, {}
-
-    def __call__(self, *key):
-        hit = self.cache.get(key)
-        if hit is None:
-            try:
-                hit = (True, self.fn(*key))
-            except Exception as err:  # the featurizer turns these into row errors
-                hit = (False, err)
-            self.cache[key] = hit
-        ok, value = hit
-        if ok:
-            return value
-        raise value
-
-
-def memoize_building_blocks(predictor) -> int:
-    """Cache the per-building-block features of ``predictor`` across ``predict`` calls.
-
-    :class:`~spepred.featurize.FormulationFeaturizer` computes each distinct key once per
-    call; screening calls it once per chunk with the same few hundred keys, so the
-    vectors are kept for the life of the process. Returns the number of blocks wrapped
-    (0 when the featurizer has no keyed blocks, e.g. after an internal change).
-    """
-    from spepred.featurize.blocks import KeyedBlock
-
-    featurizer = getattr(getattr(predictor, "bundle", None), "featurizer", None)
-    n = 0
-    for block in getattr(featurizer, "blocks", ()):
-        if isinstance(block, KeyedBlock) and not isinstance(block.__dict__.get("compute"), _Memo):
-            block.compute = _Memo(block.compute)
-            n += 1
-    return n
-
-
 class ChunkPredictor:
     """Library + model -> the prediction table of any chunk (one per process)."""
 
     def __init__(self, library, bundle_dir: str | Path, *, n_jobs: int | None = None) -> None:
-        from spepred.api import load_predictor
+        from spepred.cache import FeatureCache
+        from spepred.models.predictor import Predictor
 
         self.library = library
-        self.predictor = load_predictor(bundle_dir, n_jobs=n_jobs)
-        memoize_building_blocks(self.predictor)
+        # a library has a few hundred building blocks, met again in every chunk: keep them all
+        self.predictor = Predictor.load(bundle_dir, n_jobs=n_jobs, cache=FeatureCache(maxsize=None))
         self.schema = prediction_schema(library)
 
     def predict(self, start: int, stop: int):
