@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from _bench import ROOT, Clock, finish, header, parser
 
+from spepred.data.splits import paper_key
+
 #: Sources of the evaluation table; Bradford rows only ever train.
 SOURCES = ("pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070", "hatakeyama2022", "literature")
 TRAIN_ONLY = "bradford2023"
@@ -51,17 +53,6 @@ PROPERTIES = (
 )
 LOG_LABELS = {"strength_MPa"}
 PREDICTORS = ("model", "regime_mean", "shipped")
-
-
-def paper_key(groups: pd.Series) -> pd.Series:
-    """The paper of every row: ``doi:<lower-case DOI>`` whenever the group names a DOI
-    (``hatakeyama2022:10.x/...``, ``literature:doi:10.x/...``), so one paper is one group
-    across sources; otherwise the group itself."""
-    g = groups.astype(str)
-    rest = g.str.split(":", n=1).str[1].fillna("")
-    rest = rest.str.removeprefix("doi:")
-    is_doi = rest.str.match(r"10\.\d{4,9}/")
-    return pd.Series(np.where(is_doi, "doi:" + rest.str.lower(), g), index=groups.index)
 
 
 def to_model_space(label: str, values) -> np.ndarray:

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spepred.data.splits import paper_key
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
@@ -41,7 +43,7 @@ def _table(reg) -> pd.DataFrame:
     ]
     t = pd.DataFrame(spec, columns=["source", "group", "regime", "crosslinked", "log10_sigma_S_cm", "esw_V", "strength_MPa"])
     t["record_id"] = [f"r{i}" for i in range(len(t))]
-    t["paper"] = reg.paper_key(t["group"]).to_numpy()
+    t["paper"] = paper_key(t["group"]).to_numpy()
     return t
 
 

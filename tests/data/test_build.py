@@ -46,7 +46,9 @@ def test_bradford_converter_on_a_tiny_file(tmp_path):
 def test_build_from_review_and_mirror_is_idempotent(mirror, tmp_path):
     out = tmp_path / "f.parquet"
     table, card = build_data(out)
-    assert set(card.rows_per_source) == {"pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070"}
+    assert set(card.rows_per_source) == {
+        "pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070", "hatakeyama2022", "literature"
+    }
     assert card.labels_per_source["bradford2023"]["log10_sigma_S_cm"] > 10000
     assert card.labels_per_source["htpmd2022"]["log10_sigma_S_cm"] == 0  # simulated stays aux
     assert card.labels_per_source["htpmd2022"]["sim_log10_sigma_S_cm"] > 6000
@@ -57,10 +59,10 @@ def test_build_from_review_and_mirror_is_idempotent(mirror, tmp_path):
     assert "data hash" in card.render()
 
 
-def test_offline_without_mirror_builds_from_the_review_alone(no_mirror, tmp_path):
+def test_offline_without_mirror_builds_from_the_committed_sources_alone(no_mirror, tmp_path):
     table, card = build_data(tmp_path / "f.parquet")
-    assert set(table["source"]) == {"pei2025_review"}
-    assert set(card.missing_sources) == {"bradford2023", "htpmd2022", "radonpy_pi1070"}
+    assert set(table["source"]) == {"pei2025_review", "literature"}  # both live in the repository
+    assert set(card.missing_sources) == {"bradford2023", "htpmd2022", "radonpy_pi1070", "hatakeyama2022"}
     assert "MISSING bradford2023" in card.render()
     assert table[list(LABELS)].notna().any(axis=1).sum() >= 20
     assert np.isfinite(table["temperature_C"]).all()

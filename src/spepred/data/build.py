@@ -19,8 +19,17 @@ from spepred.errors import ChecksumError
 
 log = logging.getLogger(__name__)
 
-#: Sources of the default training table, in order.
-DEFAULT_SOURCES = ("pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070")
+#: Sources of the default training table, in order: the review, Bradford's linear polymers,
+#: the auxiliary signals, then the gels, networks and composites of Hatakeyama-Sato and the
+#: curated literature (without them the σ model learns almost only dry linear polymers).
+DEFAULT_SOURCES = (
+    "pei2025_review",
+    "bradford2023",
+    "htpmd2022",
+    "radonpy_pi1070",
+    "hatakeyama2022",
+    "literature",
+)
 _CONVERTERS = {
     "bradford2023": converters.convert_bradford,
     "htpmd2022": converters.convert_htpmd,

@@ -2,7 +2,8 @@
 
 * :func:`bradford_published_folds`: the 10-fold polymer split of Bradford et al. 2023
   (``chemproppred/make_balanced_train.py``), reproduced from the dataset README;
-* :func:`group_kfold`: K folds that never split a group (a polymer, a σ(T) curve, a paper).
+* :func:`group_kfold`: K folds that never split a group (a polymer, a σ(T) curve, a paper);
+* :func:`paper_key`: the paper of a row across sources (one DOI is one paper).
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def bradford_published_folds(smiles: pd.Series) -> list[PolymerFold]:
     return folds
 
 
+def paper_key(groups: pd.Series) -> pd.Series:
+    """The paper of every row: ``doi:<lower-case DOI>`` whenever the group names a DOI
+    (``hatakeyama2022:10.x/...``, ``literature:doi:10.x/...``), so one paper is one group
+    across sources; otherwise the group itself (a review reference, a literature URL, a
+    Bradford polymer)."""
+    g = groups.astype(str)
+    rest = g.str.split(":", n=1).str[1].fillna("")
+    rest = rest.str.removeprefix("doi:")
+    is_doi = rest.str.match(r"10\.\d{4,9}/")
+    return pd.Series(np.where(is_doi, "doi:" + rest.str.lower(), g), index=groups.index)
+
+
 def group_kfold(groups: np.ndarray, k: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """K folds over whole groups, groups assigned at random (seeded), sizes balanced by rows."""
     groups = np.asarray(groups)
@@ -66,7 +79,7 @@ def group_kfold(groups: np.ndarray, k: int, seed: int = 0) -> list[tuple[np.ndar
     return [(idx[fold_of_row != f], idx[fold_of_row == f]) for f in range(k)]
 
 
-def polymer_groups(groups: np.ndarray, matrix_keys: np.ndarray) -> np.ndarray:
+def polymer_groups(groups: np.ndarray, matrix_keys: np.ndarray, *, components: bool = True) -> np.ndarray:
     """Split groups that never let one polymer straddle train and test.
 
     ``groups`` keeps what a source says belongs together (one Bradford polymer, one paper
@@ -74,6 +87,11 @@ def polymer_groups(groups: np.ndarray, matrix_keys: np.ndarray) -> np.ndarray:
     components joined with ``.``) are merged as well, so PEO measured in a review paper, a
     PEO blend and PEO in Bradford's curves fall in one group. Returns one label per row
     (the smallest member group name of each connected component, so labels are stable).
+
+    With ``components=False`` rows are merged only when their whole matrix is the same
+    (PEO with PEO, the PEO/PVDF blend with that blend): the hundreds of PEO blends of
+    Hatakeyama-Sato's gels would otherwise link almost two thirds of the σ rows into one
+    group, and a fold holding that group trains on a third of the data.
     """
     groups = np.asarray(groups).astype(str)
     matrix_keys = np.asarray(matrix_keys).astype(str)
@@ -91,7 +109,7 @@ def polymer_groups(groups: np.ndarray, matrix_keys: np.ndarray) -> np.ndarray:
             parent[max(ra, rb)] = min(ra, rb)
 
     for g, m in set(zip(groups, matrix_keys, strict=True)):
-        for component in m.split("."):
+        for component in m.split(".") if components else (m,):
             union("g:" + g, "m:" + component)
     root_name: dict[str, str] = {}
     for g in sorted(set(groups)):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from spepred.chem.resolve import matrix_key
 from spepred.data.build import table_hash
-from spepred.data.splits import polymer_groups
+from spepred.data.splits import paper_key, polymer_groups
 from spepred.errors import SpepredError
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import MONOTONE, TARGETS, TargetSpec, TrainConfig
@@ -305,6 +305,16 @@ def _matrix_keys(monomer_smiles: pd.Series) -> np.ndarray:
     return keys[codes]
 
 
+def cv_groups(rows: pd.DataFrame) -> np.ndarray:
+    """The group of every row for the grouped CV: a paper is one group whatever the source
+    that holds it (a DOI two sources share, :func:`~spepred.data.splits.paper_key`), and one
+    matrix (the same polymer or the same blend) is one group whatever the papers that
+    measured it."""
+    return polymer_groups(
+        paper_key(rows["group"]).to_numpy(), _matrix_keys(rows["monomer_smiles"]), components=False
+    )
+
+
 def train_models(
     table: pd.DataFrame,
     config: TrainConfig | None = None,
@@ -330,7 +340,7 @@ def train_models(
         )
     X = result.features
     timings["featurize"] = time.perf_counter() - t0
-    split_groups = polymer_groups(rows["group"].to_numpy(), _matrix_keys(rows["monomer_smiles"]))
+    split_groups = cv_groups(rows)
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
