@@ -16,8 +16,10 @@ In each fold three predictors meet the same test rows:
   row), the other folds' papers, and the auxiliary sources as in ``spepred train``;
 * **regime mean**: the mean of the fold's training labels of the test row's regime
   (Bradford rows included: they are training rows; in model space, log10 for strength);
-* **shipped**: ``models/default`` as committed, loaded read-only and never retrained. It was
-  trained on the default sources, which include the review: on review rows it has seen the
+* **shipped**: ``models/default`` as it was at the start of the regimes issue (commit
+  ``a36bf70``, ``--shipped-ref``), extracted from git history into a temporary directory, so
+  the baseline stays the same bundle after ``models/default`` is retrained. It was trained
+  on the sources of that time, which include the review: on review rows it has seen the
   answer. It has seen no Hatakeyama or literature row.
 
 Each property is reported per regime (``spepred.data.regimes``) and crosslinked or not:
@@ -27,11 +29,19 @@ in V, strength in log10 MPa. The Li+ transference number is not a column of the
 formulation table yet, so it has no row.
 
 Run: SPEPRED_DATA_MIRROR=../shared/data python benchmarks/regimes.py
+
+Screening (σ only, 5 folds, 2 inner folds, a candidate recipe of :data:`CANDIDATES`):
+python benchmarks/regimes.py --properties sigma --folds 5 --inner-folds 2 --candidate default
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import io
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +51,9 @@ import pandas as pd
 from _bench import ROOT, Clock, finish, header, parser
 
 from spepred.data.splits import paper_key
+
+if TYPE_CHECKING:
+    from spepred.models.config import TrainConfig
 
 #: Sources of the evaluation table; Bradford rows only ever train.
 SOURCES = ("pei2025_review", "bradford2023", "htpmd2022", "radonpy_pi1070", "hatakeyama2022", "literature")
@@ -52,7 +65,54 @@ PROPERTIES = (
     ("strength", "strength_MPa", "log10(MPa)"),
 )
 LOG_LABELS = {"strength_MPa"}
+#: The commit whose ``models/default`` is the shipped baseline: the bundle of the start of
+#: the regimes issue (issue 16), before any retraining on its evaluation.
+SHIPPED_REF = "a36bf70"
+SHIPPED_PATH = "models/default"
+#: Recipes screened on this evaluation: name -> changes to :class:`TrainConfig` (the
+#: featurizer's by ``featurizer``, the σ booster's by ``xgb_sigma``). ``default`` is
+#: today's :class:`TrainConfig`.
+CANDIDATES: dict[str, dict] = {"default": {}}
 PREDICTORS = ("model", "regime_mean", "shipped")
+
+
+def extract_shipped(ref: str, dest: Path) -> Path:
+    """``models/default`` at commit ``ref``, extracted from this checkout's git history into
+    ``dest`` (the bundle of that commit, whatever ``models/default`` holds now). Exits with
+    a message naming the ref when git or the history is not there."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", ref, SHIPPED_PATH],
+            capture_output=True, check=False, timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        sys.exit(f"cannot read the shipped bundle {SHIPPED_PATH} at {ref} from git ({err}); "
+                 "pass --shipped DIR (a bundle directory) or --no-shipped")
+    if proc.returncode != 0:
+        why = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["git failed"]
+        sys.exit(f"cannot read the shipped bundle {SHIPPED_PATH} at {ref} from git: {why[0]} "
+                 "(a checkout without that history?); pass --shipped DIR (a bundle directory) or --no-shipped")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / SHIPPED_PATH
+
+
+def candidate_config(name: str, **base) -> TrainConfig:
+    """The :class:`TrainConfig` of a candidate recipe of :data:`CANDIDATES`."""
+    from spepred.featurize import FeaturizerConfig
+    from spepred.models.config import TrainConfig
+
+    if name not in CANDIDATES:
+        sys.exit(f"unknown candidate {name!r}; known: {', '.join(CANDIDATES)}")
+    changes = dict(CANDIDATES[name])
+    cfg = TrainConfig(**base)
+    if "featurizer" in changes:
+        cfg = cfg.with_(featurizer=FeaturizerConfig(**changes.pop("featurizer")))
+    if "xgb_sigma" in changes:
+        xgb = {k: dict(v) for k, v in cfg.xgb.items()}
+        xgb["sigma"].update(changes.pop("xgb_sigma"))
+        cfg = cfg.with_(xgb=xgb)
+    return cfg.with_(**changes)
 
 
 def to_model_space(label: str, values) -> np.ndarray:
@@ -63,10 +123,10 @@ def to_model_space(label: str, values) -> np.ndarray:
     return v
 
 
-def test_mask(table: pd.DataFrame) -> np.ndarray:
+def test_mask(table: pd.DataFrame, properties=PROPERTIES) -> np.ndarray:
     """Rows that are scored: outside Bradford, with at least one usable label."""
     has = np.zeros(len(table), bool)
-    for _, label, _ in PROPERTIES:
+    for _, label, _ in properties:
         has |= np.isfinite(to_model_space(label, table[label]))
     return has & (table["source"] != TRAIN_ONLY).to_numpy()
 
@@ -98,7 +158,9 @@ def _predicted(out: pd.DataFrame, label: str) -> tuple[np.ndarray, np.ndarray, n
     return got[0], got[1], got[2]
 
 
-def evaluate(table: pd.DataFrame, fold: np.ndarray, fit_predict, shipped: pd.DataFrame | None, progress=None) -> pd.DataFrame:
+def evaluate(
+    table: pd.DataFrame, fold: np.ndarray, fit_predict, shipped: pd.DataFrame | None, progress=None, properties=PROPERTIES
+) -> pd.DataFrame:
     """Out-of-fold predictions of every predictor for every test row and property.
 
     ``table`` has ``regime`` and ``paper`` columns; ``fold`` is -1 for rows that only train,
@@ -113,7 +175,7 @@ def evaluate(table: pd.DataFrame, fold: np.ndarray, fit_predict, shipped: pd.Dat
         te = fold == f
         train, test = table[~te], table[te]
         out = fit_predict(train, test)
-        for key, label, _ in PROPERTIES:
+        for key, label, _ in properties:
             y = to_model_space(label, test[label])
             has = np.isfinite(y)
             if not has.any():
@@ -159,11 +221,11 @@ def _slices(p: pd.DataFrame):
     yield "all", pd.Series(True, index=p.index)
 
 
-def summarize(preds: pd.DataFrame) -> pd.DataFrame:
+def summarize(preds: pd.DataFrame, properties=PROPERTIES) -> pd.DataFrame:
     """One row per (property, regime slice): n, papers, MAE of each predictor, the model's
     bias and 90 % interval coverage."""
     rows = []
-    for key, _, unit in PROPERTIES:
+    for key, _, unit in properties:
         p = preds[preds["property"] == key]
         for name, m in _slices(p):
             s = p[m]
@@ -212,24 +274,35 @@ def main() -> None:
     ap = parser(__doc__)
     ap.add_argument("--folds", type=int, default=10, help="folds of whole papers (default 10)")
     ap.add_argument("--inner-folds", type=int, default=3, help="inner CV of the model, for its intervals (default 3)")
-    ap.add_argument("--shipped", type=Path, default=ROOT / "models" / "default", help="the shipped bundle (read only)")
+    ap.add_argument("--properties", default="sigma,esw,strength",
+                    help="comma-separated properties to evaluate (default sigma,esw,strength; sigma for screening)")
+    ap.add_argument("--candidate", default="default", help=f"the recipe to evaluate, one of {', '.join(CANDIDATES)}")
+    ap.add_argument("--shipped-ref", default=SHIPPED_REF,
+                    help=f"commit whose {SHIPPED_PATH} is the shipped baseline, read from git (default {SHIPPED_REF})")
+    ap.add_argument("--shipped", type=Path, default=None, help="a bundle directory as the shipped baseline instead")
+    ap.add_argument("--no-shipped", action="store_true", help="no shipped baseline (faster screening)")
     args = ap.parse_args()
+    wanted = [p.strip() for p in args.properties.split(",") if p.strip()]
+    properties = tuple(p for p in PROPERTIES if p[0] in wanted)
+    if not properties or len(properties) != len(set(wanted)):
+        sys.exit(f"--properties {args.properties!r}: expected some of {', '.join(p[0] for p in PROPERTIES)}")
 
     from spepred.data.schema import COLUMNS
     from spepred.models.bundle import write_bundle
-    from spepred.models.config import TrainConfig
     from spepred.models.evaluation import format_table
     from spepred.models.predictor import Predictor
     from spepred.models.train import train_models
 
     clock = Clock()
     table, card = _load_table(clock)
-    scored = test_mask(table)
+    scored = test_mask(table, properties)
     fold = np.full(len(table), -1)
     fold[scored] = make_folds(table["paper"].to_numpy()[scored], table["regime"].to_numpy()[scored], args.folds, args.seed)
     n_papers = table.loc[scored, "paper"].nunique()
     clock(f"{int(scored.sum())} test rows from {n_papers} papers in {fold.max() + 1} folds")
-    cfg = TrainConfig(cv_folds=args.inner_folds, seed=args.seed, n_jobs=args.n_jobs)
+    cfg = candidate_config(
+        args.candidate, cv_folds=args.inner_folds, seed=args.seed, n_jobs=args.n_jobs, targets=tuple(p[0] for p in properties)
+    )
     columns = list(COLUMNS)
 
     def fit_predict(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
@@ -238,18 +311,26 @@ def main() -> None:
             bundle = write_bundle(result, Path(tmp) / "bundle")
             return Predictor.load(bundle).predict(test[columns].reset_index(drop=True))
 
-    shipped_all = Predictor.load(args.shipped).predict(table[columns].reset_index(drop=True))
-    shipped_all.index = table.index
-    clock("shipped model predicted every row")
-    preds = evaluate(table, fold, fit_predict, shipped_all, progress=clock)
-    summary = summarize(preds)
+    shipped_all, shipped_name = None, "none (--no-shipped)"
+    if not args.no_shipped:
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.shipped is not None:
+                bundle, shipped_name = args.shipped, str(args.shipped)
+            else:
+                bundle = extract_shipped(args.shipped_ref, Path(tmp))
+                shipped_name = f"{SHIPPED_PATH} at {args.shipped_ref} (from git)"
+            shipped_all = Predictor.load(bundle).predict(table[columns].reset_index(drop=True))
+        shipped_all.index = table.index
+        clock(f"shipped model ({shipped_name}) predicted every row")
+    preds = evaluate(table, fold, fit_predict, shipped_all, progress=clock, properties=properties)
+    summary = summarize(preds, properties)
     args.out.mkdir(parents=True, exist_ok=True)
     csv = args.out / "regimes_predictions.csv"
     preds.to_csv(csv, index=False)
     wall = time.perf_counter() - clock.t0
     per_source = table.loc[scored].groupby("source").size().to_dict()
     tables = []
-    for key, label, unit in PROPERTIES:
+    for key, label, unit in properties:
         s = summary[summary["property"] == key].drop(columns=["property", "unit"])
         tables += [f"{label} ({unit})", format_table(s), ""]
     text = "\n".join(
@@ -259,10 +340,10 @@ def main() -> None:
             f"({', '.join(f'{k} {v}' for k, v in per_source.items())}) from {n_papers} papers, dealt into "
             f"{fold.max() + 1} folds of whole papers (StratifiedGroupKFold by regime, seed {args.seed}); "
             "Bradford always trains.",
-            f"model: spepred's recipe (train_models, inner {args.inner_folds}-fold CV for its intervals) on each fold's "
-            "training rows; regime mean: mean training label of the row's regime in that fold; shipped: "
-            f"{args.shipped.relative_to(ROOT) if args.shipped.is_relative_to(ROOT) else args.shipped} as committed "
-            "(trained on the default sources, which include the review: it has seen the review rows).",
+            f"model: spepred's recipe (candidate {args.candidate!r}: train_models, inner {args.inner_folds}-fold CV for "
+            "its intervals) on each fold's training rows; regime mean: mean training label of the row's regime in that "
+            f"fold; shipped: {shipped_name} (trained on the sources of its time, which include the review: it has seen "
+            "the review rows).",
             "bias = mean(predicted - measured) of the model; coverage_90 = share inside its 90 % interval; "
             "no prediction = test rows the fold's model returned no value for (not in its MAE). "
             "t+ (Li+ transference number) is not a column of the formulation table yet: no row.",
@@ -283,7 +364,8 @@ def main() -> None:
         text,
         args,
         params={"folds": int(fold.max() + 1), "inner_folds": args.inner_folds, "seed": args.seed, "data_hash": card.data_hash,
-                "sources": ",".join(SOURCES)},
+                "sources": ",".join(SOURCES), "candidate": args.candidate, "shipped": shipped_name,
+                "properties": ",".join(p[0] for p in properties)},
         metrics=metrics,
         files=[csv],
     )

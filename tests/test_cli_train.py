@@ -26,6 +26,10 @@ def test_train_on_a_users_table(tmp_path, capsys, monkeypatch):
     client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("spepred").experiment_id])
     assert [r.info.run_name for r in runs] == ["lab-2026"]
+    # the regime table: printed, logged as a table and as metrics
+    assert "Per regime" in out and "MAE regime mean" in out
+    assert "sigma_mae_dry_linear" in runs[0].data.metrics
+    assert "regime_table.json" in {a.path for a in client.list_artifacts(runs[0].info.run_id)}
 
 
 def test_train_with_bad_rows_lists_them_all_and_exits_2(tmp_path, capsys):

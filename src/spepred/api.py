@@ -72,6 +72,8 @@ class TrainReport:
     metrics_text: str
     data_card: DataCard | None
     run: dict[str, str] | None
+    #: the CV per regime (:func:`spepred.models.regime_table.regime_text`)
+    regime_text: str = ""
 
 
 def load_training_table(
@@ -163,6 +165,7 @@ def train(
         write_bundle,
     )
     from spepred.models.config import TrainConfig
+    from spepred.models.regime_table import regime_table, regime_text
     from spepred.models.report import metrics_table
     from spepred.models.train import train_models
 
@@ -224,6 +227,7 @@ def train(
         metrics_text=metrics_table(meta["targets"], tg=meta.get("tg"), tg_note=meta.get("tg_note") or ""),
         data_card=card,
         run=run,
+        regime_text=regime_text(regime_table(result.targets)),
     )
 
 

@@ -172,6 +172,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print()
     print(report.metrics_text)
     print()
+    if report.regime_text:
+        print(report.regime_text)
+        print()
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
     print(f"stages: {stages}; total {time.perf_counter() - t0:.1f} s")
     print(f"bundle: {report.bundle_dir}")

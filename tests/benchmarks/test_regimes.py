@@ -128,3 +128,26 @@ def test_summary_rows_and_coverage(reg):
     assert s.loc[("sigma", "crosslinked"), "n"] + s.loc[("sigma", "not crosslinked"), "n"] == n_sigma
     assert s.loc[("sigma", "all"), "coverage_90"] == 1.0  # every value inside [-9, 0]
     assert np.isnan(s.loc[("esw", "all"), "coverage_90"])  # no interval given: not counted as covered
+
+
+def test_the_shipped_baseline_is_the_bundle_of_the_start_of_the_issue(reg, tmp_path):
+    import subprocess
+
+    if subprocess.run(["git", "-C", str(BENCH), "cat-file", "-e", f"{reg.SHIPPED_REF}^{{commit}}"]).returncode:
+        pytest.skip(f"no git history with {reg.SHIPPED_REF} here")
+    bundle = reg.extract_shipped(reg.SHIPPED_REF, tmp_path)
+    assert (bundle / "bundle.json").exists() and (bundle / "model_sigma.ubj").exists()
+    # that commit's bundle, whatever models/default holds now
+    assert '"created_utc": "2026-12-01T22:14:11Z"' in (bundle / "bundle.json").read_text()
+
+
+def test_an_unknown_shipped_ref_is_one_clear_message(reg, tmp_path):
+    with pytest.raises(SystemExit, match=r"cannot read the shipped bundle models/default at nosuchref"):
+        reg.extract_shipped("nosuchref", tmp_path)
+
+
+def test_candidates_are_train_configs(reg):
+    cfg = reg.candidate_config("default", cv_folds=2, targets=("sigma",))
+    assert cfg.cv_folds == 2 and cfg.targets == ("sigma",)
+    with pytest.raises(SystemExit, match="unknown candidate 'nope'"):
+        reg.candidate_config("nope")

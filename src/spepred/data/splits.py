@@ -54,8 +54,7 @@ def paper_key(groups: pd.Series) -> pd.Series:
     across sources; otherwise the group itself (a review reference, a literature URL, a
     Bradford polymer)."""
     g = groups.astype(str)
-    rest = g.str.split(":", n=1).str[1].fillna("")
-    rest = rest.str.removeprefix("doi:")
+    rest = g.str.partition(":")[2].str.removeprefix("doi:")
     is_doi = rest.str.match(r"10\.\d{4,9}/")
     return pd.Series(np.where(is_doi, "doi:" + rest.str.lower(), g), index=groups.index)
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from spepred.chem.resolve import matrix_key
 from spepred.data.build import table_hash
+from spepred.data.regimes import regime
 from spepred.data.splits import paper_key, polymer_groups
 from spepred.errors import SpepredError
 from spepred.featurize import FormulationFeaturizer
@@ -341,6 +342,7 @@ def train_models(
     X = result.features
     timings["featurize"] = time.perf_counter() - t0
     split_groups = cv_groups(rows)
+    row_regimes = regime(rows).to_numpy()
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
@@ -363,6 +365,7 @@ def train_models(
             continue
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
         ids["crosslinked"] = (rows.loc[mask, "crosslink_type"] != "none").to_numpy()
+        ids["regime"] = row_regimes[mask]  # for the regime table (spepred.models.regime_table)
         keys = rows.loc[mask, ["monomer_smiles", "crosslinker"]].reset_index(drop=True)
         targets[key] = evaluate_target(
             X[mask],

@@ -267,6 +267,7 @@ def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, regis
 
     from spepred import plots
     from spepred.models.bundle import library_versions
+    from spepred.models.regime_table import regime_metrics, regime_table, regime_text
     from spepred.models.report import metrics_table, model_card
 
     meta = json.loads((Path(bundle_dir) / "bundle.json").read_text("utf-8"))
@@ -317,6 +318,12 @@ def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, regis
             tg.cv_predictions_.to_csv(tmp / "cv_predictions_Tg_K.csv", index=False)
         else:
             mlflow.set_tag("tg_note", getattr(result, "tg_note", "") or "no Tg model")
+        # the CV per regime: a table artifact and flat metrics (sigma_mae_gel, ...)
+        regimes = regime_table(result.targets)
+        if not regimes.empty:
+            mlflow.log_table(regimes, artifact_file="regime_table.json")
+            mlflow.log_metrics(regime_metrics(regimes))
+            (tmp / "regime_table.txt").write_text(regime_text(regimes))
         for stage, secs in result.timings_s.items():
             mlflow.log_metric(f"time_s.{stage}", secs)
         (tmp / "config.json").write_text(json.dumps(result.config.to_dict(), indent=1))
