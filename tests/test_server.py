@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spepred.models.predictor import OUTPUT_COLUMNS
-from spepred.server import MAX_BATCH, Coalescer, Formulation, create_app
+from spepred.server import MAX_BATCH, Formulation, create_app
 
 GOOD = {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25}
 
@@ -92,33 +92,49 @@ def test_response_equals_the_dataframe_prediction(client, tiny_trained):
     assert client.post("/predict", json=rows[1]).json() == body[1]
 
 
-def test_concurrent_single_requests_share_prediction_calls(tiny_trained):
-    """Requests that arrive together go in one call, and each gets its own rows back,
-    equal to what it would get alone."""
-    import spepred
-
-    predictor = spepred.load_predictor(tiny_trained[0].bundle_dir, n_jobs=1)
-    calls = []
-    real = predictor.predict_records
-
-    def counting(rows, **kwargs):
-        calls.append(len(rows))
-        return real(rows, **kwargs)
-
-    predictor.predict_records = counting
-    coalescer = Coalescer(predictor, max_rows=64)
-    temps = [float(t) for t in range(-20, 121, 2)]  # 71 requests: two calls of <= 64 rows
-    rows = [Formulation(**{**GOOD, "temperature_C": t}).model_dump() for t in temps]
-    rows[5] = Formulation(**{**GOOD, "monomer_smiles": "C1CC"}).model_dump()
+def test_concurrent_single_requests_each_get_their_own_answer(tiny_trained):
+    """Requests that arrive together share prediction calls (the one queue), and each gets
+    what it would get alone; a bad one its own 422."""
+    app = create_app(tiny_trained[0].bundle_dir)
+    temps = [float(t) for t in range(-20, 121, 5)]
+    bodies = [{**GOOD, "temperature_C": t} for t in temps]
+    bodies[5] = {**GOOD, "monomer_smiles": "C1CC"}
 
     async def all_at_once():
-        return await asyncio.gather(*(coalescer.predict([r]) for r in rows))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await asyncio.gather(*(client.post("/predict", json=b) for b in bodies))
 
     answers = asyncio.run(all_at_once())
-    assert calls == [64, 7]
-    alone = [real([r], source="request") for r in rows]
-    assert answers == alone
-    assert "unclosed ring" in answers[5][0]["status"]
+    client = TestClient(app)
+    alone = [client.post("/predict", json=b) for b in bodies]
+    assert [a.status_code for a in answers] == [a.status_code for a in alone]
+    assert [a.json() for a in answers] == [a.json() for a in alone]
+    assert answers[5].status_code == 422 and "unclosed ring" in answers[5].text
+    assert all(a.status_code == 200 for i, a in enumerate(answers) if i != 5)
+
+
+def test_there_is_one_prediction_path(tiny_trained, monkeypatch):
+    """Singles, lists and the page's request with neighbours all go through the queue's
+    one call of predict_within (before: a coalescer for singles, direct strict calls for
+    the page and bad rows, predict_within for lists)."""
+    import spepred.server as server
+
+    calls = []
+    real = server.predict_within
+
+    def counting(predictor, rows, deadline_s, *args, **kwargs):
+        calls.append(len(rows))
+        return real(predictor, rows, deadline_s, *args, **kwargs)
+
+    monkeypatch.setattr(server, "predict_within", counting)
+    client = TestClient(create_app(tiny_trained[0].bundle_dir))
+    calls.clear()  # create_app's warm-up does not count
+    assert client.post("/predict", json=GOOD).status_code == 200
+    assert client.post("/predict", json=[GOOD, GOOD]).status_code == 200
+    assert "neighbours" in client.post("/predict", json=GOOD, params={"neighbours": 2}).json()
+    assert client.post("/predict", json={**GOOD, "crosslinker": "PETA"}).status_code == 422
+    assert calls == [1, 2, 1, 1]
 
 
 def test_a_batch_past_its_time_budget_returns_every_row_with_a_status(tiny_trained):

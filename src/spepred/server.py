@@ -10,10 +10,15 @@ batch mode. Limits: request body size, batch size, SMILES length, a time budget 
 Speed: requests go to :meth:`Predictor.predict_records` (no DataFrame per request, building
 blocks cached across requests, one-thread boosters), responses are built from the
 prediction itself (no second validation), and the body limit is plain ASGI middleware.
+More throughput comes from more processes (``spepred serve --workers N``, uvicorn's
+workers, each with its own model), not from tricks inside one.
 
-The event loop never predicts: every prediction (single, batch, CSV) and every RDKit call
-runs in the thread pool, so ``GET /health`` answers while large batches are being worked
-on. Connections that send nothing, or do not finish sending their request within
+One prediction path: every ``POST /predict`` (one formulation or a list) joins the
+:class:`PredictionQueue`, whose calls of :func:`predict_within` run in the thread pool
+under the time budget; the CSV upload is the same loop over a DataFrame
+(:func:`predict_frame_within`). The event loop never
+predicts, nor does it call RDKit, so ``GET /health`` answers while large batches are being
+worked on. Connections that send nothing, or do not finish sending their request within
 ``request_timeout_s``, are closed (:class:`ReadTimeoutProtocol`); idle keep-alive
 connections after ``timeout_keep_alive`` seconds. ``Host`` headers outside the allow-list
 are refused (400), so that a web page elsewhere cannot drive the local service through
@@ -28,6 +33,7 @@ import os
 import tempfile
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -181,62 +187,82 @@ class BodyLimit:
         return counted
 
 
-class Coalescer:
-    """Single-formulation requests that arrive together share one prediction call.
+@dataclass
+class _Request:
+    """One ``POST /predict``: its rows, whether it was one formulation (strict: a bad row is
+    its 422), how many neighbours it asked for, and where its answer goes."""
 
-    Before it looks at a row, XGBoost spends about a millisecond per call walking the σ
-    model's trees, more than the rest of a formulation's prediction. While one call runs
-    (in a worker thread, so that the event loop keeps reading requests), the requests that
-    arrive queue up; they then go together in the next call, and each gets its own rows
-    back. Rows are predicted independently, so a row's result does not depend on its
-    companions (a test pins that); a bad row is predicted again on its own in strict mode
-    so that its 422 says exactly what a lone request would.
+    rows: list[dict]
+    single: bool
+    neighbours: int
+    future: asyncio.Future
+
+
+class PredictionQueue:
+    """The one prediction path of ``POST /predict``: every request (one formulation or a
+    list) joins a queue, and the queued requests are answered together in one call of
+    ``answer`` in the thread pool, at most ``max_rows`` rows a call (a larger list goes
+    alone).
+
+    Why together: before it looks at a row, XGBoost spends about a millisecond per call
+    walking the σ model's trees, more than the rest of a formulation's prediction, and
+    prediction is Python holding the GIL: requests answered each in its own thread wait
+    for each other anyway (p99 rose from 32-89 ms to 67-138 ms without the queue, with the
+    same throughput: ``benchmarks/http_ab.py``). Rows are predicted independently, so a
+    request's answer does not depend on its companions (a test pins that). More
+    throughput comes from more processes (``spepred serve --workers N``).
     """
 
-    def __init__(self, predictor, *, max_rows: int = 64) -> None:
-        self.predictor, self.max_rows = predictor, max_rows
-        self._pending: deque[tuple[list[dict], asyncio.Future]] = deque()
+    def __init__(self, answer, *, max_rows: int = DEADLINE_CHUNK) -> None:
+        self.answer, self.max_rows = answer, max_rows
+        self._pending: deque[_Request] = deque()
         self._running = False
         self._task: asyncio.Task | None = None  # referenced, so that it is not collected
 
-    async def predict(self, rows: list[dict]) -> list[dict]:
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((rows, future))
+    async def predict(self, rows: list[dict], *, single: bool, neighbours: int = 0) -> list[dict]:
+        """The request's records; raises what ``answer`` gave for it (a FormulationError)."""
+        loop = asyncio.get_running_loop()
+        request = _Request(rows, single, neighbours, loop.create_future())
+        self._pending.append(request)
         if not self._running:
             self._running = True
-            self._task = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+            self._task = loop.create_task(self._drain())
+        return await request.future
 
     async def _drain(self) -> None:
         try:
             while self._pending:
-                batch, n = [], 0
-                while self._pending and (not batch or n + len(self._pending[0][0]) <= self.max_rows):
-                    item = self._pending.popleft()
-                    batch.append(item)
-                    n += len(item[0])
-                rows = [r for item_rows, _ in batch for r in item_rows]
+                batch: list[_Request] = []
+                n = 0
+                while self._pending and (not batch or n + len(self._pending[0].rows) <= self.max_rows):
+                    batch.append(self._pending.popleft())
+                    n += len(batch[-1].rows)
                 try:
-                    records = await run_in_threadpool(self.predictor.predict_records, rows, source="request")
-                except Exception as err:  # every waiting request gets it (500 unless a SpepredError)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(err)
-                    continue
-                start = 0
-                for item_rows, future in batch:
-                    if not future.done():  # a client that went away cancelled its future
-                        future.set_result(records[start : start + len(item_rows)])
-                    start += len(item_rows)
+                    answers = await run_in_threadpool(self.answer, batch)
+                except Exception as err:  # every waiting request gets it (a 500)
+                    answers = [err] * len(batch)
+                for request, answer in zip(batch, answers, strict=True):
+                    if request.future.done():  # a client that went away cancelled it
+                        continue
+                    if isinstance(answer, Exception):
+                        request.future.set_exception(answer)
+                    else:
+                        request.future.set_result(answer)
         finally:
             self._running = False
 
 
-def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = DEADLINE_CHUNK) -> list[dict]:
-    """Predict ``rows`` in chunks until ``deadline_s`` seconds have passed; every row not yet
+def predict_within(
+    predictor, rows: list[dict], deadline_s: float, chunk: int = DEADLINE_CHUNK, *, strict: bool = False
+) -> list[dict]:
+    """The rows of one :class:`PredictionQueue` call (in the thread pool).
+
+    Predicts ``rows`` in chunks until ``deadline_s`` seconds have passed; every row not yet
     started then gets a ``status`` naming the budget (nothing is dropped, nothing hangs:
     a request costs at most the budget plus one chunk). Rows are predicted independently,
-    so a chunk's rows are what a whole-batch call would give."""
+    so a chunk's rows are what a whole-batch call would give. ``strict``: a bad row raises
+    :class:`~spepred.errors.FormulationError` (a single formulation's 422).
+    """
 
     t0 = time.perf_counter()
     out: list[dict] = []
@@ -252,7 +278,7 @@ def predict_within(predictor, rows: list[dict], deadline_s: float, chunk: int = 
             }
             out += [{**r, **empty, "status": why} for r in rows[start:]]
             break
-        out += predictor.predict_records(rows[start : start + chunk], source="request")
+        out += predictor.predict_records(rows[start : start + chunk], source="request", strict=strict)
     return out
 
 
@@ -393,7 +419,6 @@ def create_app(
     # warm the caches once (the first request would otherwise pay for them). No
     # gc.freeze(): it would hide the whole process's objects from the collector for ever
     predictor.predict_records([{"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA"}])
-    coalescer = Coalescer(predictor)
     if allowed_hosts is None and os.environ.get(ALLOWED_HOSTS_ENV):
         allowed_hosts = [h.strip() for h in os.environ[ALLOWED_HOSTS_ENV].split(",") if h.strip()]
     screen_dirs = [Path(d).resolve() for d in screens]
@@ -459,12 +484,30 @@ def create_app(
         fields = {c: record.get(c) for c in ("monomer_smiles", "crosslinker", "salt", "temperature_C")}
         return predictor.neighbours(k=k, **{c: v for c, v in fields.items() if v is not None})
 
-    def _predict_one(rows: list[dict], k: int) -> dict:
-        record = predictor.predict_records(rows, source="request", strict=True)[0]
-        if k:
-            record["neighbours"] = _neighbours(record, k)
-            record["neighbours_note"] = predictor.neighbours_note
-        return record
+    def _answer(batch: list[_Request]) -> list[list[dict] | Exception]:
+        """The queued requests' predictions, in one call under the time budget (in the
+        thread pool). A lone formulation with a bad row gets the strict prediction's
+        error (its 422 names the field); a list gets a ``status`` per row."""
+        records = predict_within(predictor, [r for request in batch for r in request.rows], deadline_s)
+        out: list[list[dict] | Exception] = []
+        start = 0
+        for request in batch:
+            mine = records[start : start + len(request.rows)]
+            start += len(request.rows)
+            if request.single:
+                if mine[0]["status"] != "ok":
+                    try:
+                        mine = predictor.predict_records(request.rows, source="request", strict=True)
+                    except FormulationError as err:
+                        out.append(err)
+                        continue
+                if request.neighbours:
+                    mine[0]["neighbours"] = _neighbours(mine[0], request.neighbours)
+                    mine[0]["neighbours_note"] = predictor.neighbours_note
+            out.append(mine)
+        return out
+
+    queue = PredictionQueue(_answer)
 
     @app.post(
         "/predict",
@@ -486,14 +529,7 @@ def create_app(
         rows = [f.model_dump() for f in ([body] if single else body)]
         try:
             # every prediction runs in the thread pool: the event loop only moves bytes
-            if single and neighbours:  # the page's request: alone, strict, with its extras
-                records = [await run_in_threadpool(_predict_one, rows, neighbours)]
-            elif single:
-                records = await coalescer.predict(rows)
-                if records[0]["status"] != "ok":  # the lone request's own 422 message
-                    records = [await run_in_threadpool(_predict_one, rows, 0)]
-            else:
-                records = await run_in_threadpool(predict_within, predictor, rows, deadline_s)
+            records = await queue.predict(rows, single=single, neighbours=neighbours)
         except FormulationError as err:
             e = err.error
             return _error(422, [{"loc": ["body", e.column], "msg": str(err), "input": _clean(e.value)}])

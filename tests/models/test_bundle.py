@@ -81,3 +81,33 @@ def test_interrupted_swap_falls_back_to_the_previous_bundle(bundle_copy, tmp_pat
     prev = bundle_copy.parent / f".{bundle_copy.name}.previous"
     bundle_copy.rename(prev)  # killed between the two renames
     assert load_bundle(bundle_copy).path == prev
+
+
+# -- read_bundle_meta: the version without loading --------------------------------------
+def test_read_bundle_meta_is_the_loaded_version_and_identity(tmp_path):
+    import hashlib
+    import shutil
+
+    from spepred.api import shipped_model_path
+    from spepred.errors import ModelBundleError
+    from spepred.models.bundle import load_bundle, read_bundle_meta
+
+    src = shipped_model_path()
+    meta = read_bundle_meta(src)
+    assert meta.model_version == load_bundle(src).model_version
+    assert meta.manifest_sha256 == hashlib.sha256((src / "manifest.json").read_bytes()).hexdigest()
+    copy = tmp_path / "bundle"
+    shutil.copytree(src, copy)
+    # cheap: a damaged model file is not read (the workers' load_bundle refuses it)
+    (copy / "model_sigma.ubj").write_bytes(b"garbage")
+    assert read_bundle_meta(copy).model_version == meta.model_version
+    # but the version itself is checked against the manifest
+    text = (copy / "bundle.json").read_text("utf-8").replace(meta.model_version, "9.9.9+forged")
+    (copy / "bundle.json").write_text(text, "utf-8")
+    with pytest.raises(ModelBundleError, match="bundle.json is missing or fails its SHA-256 check"):
+        read_bundle_meta(copy)
+    with pytest.raises(ModelBundleError, match="no model bundle at"):
+        read_bundle_meta(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelBundleError, match="not a spepred model bundle"):
+        read_bundle_meta(tmp_path / "empty")

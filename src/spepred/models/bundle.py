@@ -424,6 +424,61 @@ def verify_manifest(directory: Path) -> dict:
     return files
 
 
+@dataclass(frozen=True)
+class BundleMeta:
+    """What can be known of a bundle without loading it: where it is, its version, and the
+    SHA-256 of its manifest (which holds the SHA-256 of every file: the bundle's identity)."""
+
+    path: Path
+    model_version: str
+    format_version: int
+    manifest_sha256: str
+    created_utc: str
+
+
+def read_bundle_meta(directory: str | Path) -> BundleMeta:
+    """A bundle's version and identity, cheaply: reads the manifest and ``bundle.json``
+    (checking that file against its manifest entry), without hashing the model files,
+    building the featurizer or importing XGBoost. Use :func:`load_bundle` to predict; it
+    verifies everything. Raises :class:`ModelBundleError` naming what is wrong."""
+    from spepred.models.bundle_schema import MAX_MANIFEST_BYTES, MAX_META_BYTES, read_json
+
+    directory = Path(directory)
+    if not directory.exists() and _previous(directory).exists():
+        directory = _previous(directory)  # a training run was interrupted mid-swap
+    if not directory.is_dir():
+        raise ModelBundleError(f"no model bundle at {directory} (train one with `spepred train`)")
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelBundleError(f"{directory} is not a spepred model bundle (no {MANIFEST})")
+    manifest = read_json(manifest_path, limit=MAX_MANIFEST_BYTES, what=MANIFEST)
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not isinstance(files.get(META), str):
+        raise ModelBundleError(f"{manifest_path} is corrupted (not a valid manifest)")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelBundleError(
+            f"{directory}: bundle format {manifest.get('format_version')!r} is not supported "
+            f"by this spepred (format {FORMAT_VERSION}); retrain with `spepred train`"
+        )
+    meta_path = directory / META
+    if not meta_path.is_file() or meta_path.is_symlink() or _sha256(meta_path) != files[META]:
+        raise ModelBundleError(
+            f"{directory}: {META} is missing or fails its SHA-256 check: the file is truncated "
+            "or was modified; refusing to load"
+        )
+    meta = read_json(meta_path, limit=MAX_META_BYTES, what=META)
+    version = meta.get("model_version") if isinstance(meta, dict) else None
+    if not isinstance(version, str) or not version:
+        raise ModelBundleError(f"{directory}: {META} has no model_version")
+    return BundleMeta(
+        path=directory,
+        model_version=version,
+        format_version=FORMAT_VERSION,
+        manifest_sha256=_sha256(manifest_path),
+        created_utc=str(meta.get("created_utc", "")),
+    )
+
+
 def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] | None = None) -> Bundle:
     """Load and verify a bundle (checksums, format, feature schema).
 
@@ -501,4 +556,4 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
     )
 
 
-__all__ = ["Bundle", "check_replaceable", "load_bundle", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]
+__all__ = ["Bundle", "BundleMeta", "check_replaceable", "load_bundle", "read_bundle_meta", "publish_bundle", "staging_directory", "verify_manifest", "write_bundle"]

@@ -21,7 +21,7 @@ from spepred.files import atomic_write
 from spepred.screen.objectives import PROPERTIES, Objective, Threshold, property_values
 from spepred.screen.pareto import pareto_front
 from spepred.screen.spec import MAX_FORMULATIONS, ROW_COLUMN, Library, check_size
-from spepred.screen.store import ChunkStore, model_fingerprint, prediction_schema, write_text_atomic
+from spepred.screen.store import ChunkStore, prediction_schema, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,15 @@ def run_screen(
     objective = objective or Objective()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    from spepred.models.bundle import load_bundle
+    from spepred.models.bundle import read_bundle_meta
 
-    bundle_dir = Path(bundle_dir)
-    model_version = load_bundle(bundle_dir).model_version
+    # the version and identity only: each worker loads (and fully verifies) the bundle itself
+    meta = read_bundle_meta(bundle_dir)
+    bundle_dir, model_version = meta.path, meta.model_version
     store = ChunkStore(
         output,
         library_hash=library.fingerprint(),
-        model_hash=model_fingerprint(bundle_dir),
+        model_hash=meta.manifest_sha256,
         n_rows=library.n_rows,
         chunk_rows=chunk_rows,
         model_version=model_version,

@@ -112,6 +112,11 @@ class Library:
     def n_rows(self) -> int:
         return int(math.prod(self.shape))
 
+    def column_values(self) -> list[tuple[str, np.ndarray]]:
+        """Every axis column and its levels (one value per level of its axis), axis by
+        axis: what the prediction schema types its library columns from."""
+        return [pair for arrays in self._arrays for pair in arrays]
+
     def rows(self, index: np.ndarray) -> pd.DataFrame:
         """The formulation rows at global positions ``index`` (``library_row`` first)."""
         index = np.asarray(index, dtype=np.int64)

@@ -43,14 +43,6 @@ FORMAT_VERSION = 1
 RESULT_FILES = ("predictions.parquet", "predictions.csv", "top.csv", "pareto.csv", "pareto.png", "summary.json")
 
 
-def model_fingerprint(bundle_dir: str | Path) -> str:
-    """SHA-256 of the bundle's manifest (which holds the SHA-256 of every model file)."""
-    p = Path(bundle_dir) / "manifest.json"
-    if not p.is_file():
-        raise SpepredError(f"model bundle {bundle_dir} has no manifest.json")
-    return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
 def hash_path(path: Path) -> str:
     """SHA-256 of a file, or of the sorted data files of a directory (a Spark output)."""
     h = hashlib.sha256()
@@ -92,9 +84,8 @@ def prediction_schema(library) -> pa.Schema:
     from spepred.screen.spec import ROW_COLUMN
 
     fields = [pa.field(ROW_COLUMN, pa.int64())]
-    for arrays in library._arrays:
-        for col, values in arrays:
-            fields.append(pa.field(col, arrow_type(values)))
+    for col, values in library.column_values():
+        fields.append(pa.field(col, arrow_type(values)))
     order = {c: i for i, c in enumerate(library.columns)}
     fields.sort(key=lambda f: order[f.name])
     fields += [pa.field(c, _OUTPUT_TYPES.get(c, pa.float64())) for c in OUTPUT_COLUMNS]
