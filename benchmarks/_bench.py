@@ -34,7 +34,7 @@ def load_rows():
 
     from spepred.data.build import DEFAULT_SOURCES, build_formulations
     from spepred.data.sources import fetch
-    from spepred.models.evaluation import sigma_rows
+    from evaluation import sigma_rows
 
     table, card = build_formulations(DEFAULT_SOURCES)
     if "bradford2023" in card.missing_sources:
@@ -82,10 +82,10 @@ def finish(name: str, text: str, args, *, params: dict, metrics: dict, files: li
 def run_split(name: str, title: str, short: str, make_folds, args, *, note: str = "", replicates: bool = False) -> None:
     """Mean baseline, anchor recipe and spepred σ on the same folds: one table, per-fold
     MAE, parity plots, predictions CSV, MLflow run; with ``replicates``, the agreement between
-    replicate measurements (:func:`spepred.models.evaluation.replicate_agreement`)."""
+    replicate measurements (:func:`evaluation.replicate_agreement`)."""
     from spepred import plots
     from spepred.models.config import TrainConfig
-    from spepred.models.evaluation import (
+    from evaluation import (
         fold_mae,
         format_table,
         replicate_agreement,

@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--name", default="blend_predictions", help="table name (docs/benchmarks/<name>.txt)")
     args = ap.parse_args()
 
-    from spepred.models.evaluation import fold_mae, format_table, summarize
+    from evaluation import fold_mae, format_table, summarize
 
     first, second = _pick(args.first, args.first_model), _pick(args.second, args.second_model)
     raw = pd.read_csv(args.first)

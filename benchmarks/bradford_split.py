@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from _bench import parser, run_split
 
-from spepred.models.evaluation import published_folds
+from evaluation import published_folds
 
 
 def main() -> None:

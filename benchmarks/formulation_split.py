@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from _bench import parser, run_split
 
-from spepred.models.evaluation import curve_folds
+from evaluation import curve_folds
 
 
 def main() -> None:

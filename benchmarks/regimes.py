@@ -289,7 +289,7 @@ def main() -> None:
 
     from spepred.data.schema import COLUMNS
     from spepred.models.bundle import write_bundle
-    from spepred.models.evaluation import format_table
+    from evaluation import format_table
     from spepred.models.predictor import Predictor
     from spepred.models.train import train_models
 

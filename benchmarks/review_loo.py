@@ -19,7 +19,7 @@ from _bench import Clock, finish, header, load_rows, parser
 
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import TARGETS, TrainConfig
-from spepred.models.evaluation import format_table
+from evaluation import format_table
 from spepred.models.metrics import regression_metrics
 from spepred.models.train import _to_model_space, _xgb_params, fit_booster, to_label_space
 

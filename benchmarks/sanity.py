@@ -180,7 +180,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "default", help="bundle to check (read only)")
     args = ap.parse_args()
 
-    from spepred.models.evaluation import format_table
+    from evaluation import format_table
     from spepred.models.predictor import Predictor
 
     predictor = Predictor.load(args.model)

@@ -43,7 +43,7 @@ from _bench import Clock, finish, header, load_rows, parser
 from spepred.data.sources import fetch
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import MONOTONE, TARGETS, TrainConfig
-from spepred.models.evaluation import curve_folds, format_table, published_folds
+from evaluation import curve_folds, format_table, published_folds
 from spepred.models.metrics import regression_metrics
 from spepred.models.train import _xgb_params
 

@@ -27,7 +27,7 @@ from _bench import Clock, finish, header, load_rows, parser
 from spepred.data.splits import bradford_published_folds
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import DEFAULT_XGB, TARGETS, TrainConfig
-from spepred.models.evaluation import format_table, upstream_smiles
+from evaluation import format_table, upstream_smiles
 from spepred.models.metrics import regression_metrics
 from spepred.models.train import _xgb_params
 

@@ -35,13 +35,13 @@ T_REF_K = 333.15  # centre of the 1000/T axis (60 °C), so a is log10 σ there
 
 def _inputs(rows: pd.DataFrame, raw: pd.DataFrame, lengthen: bool = True):
     """Polymer and salt SMILES, log10 Mw, molality, 1000/T and log10 σ of every Bradford
-    row, filled as the anchor recipe fills them (:mod:`spepred.models.anchor`)."""
+    row, filled as the anchor recipe fills them (:mod:`anchor`)."""
     from rdkit import Chem
 
     from spepred.chem import descriptors as D
     from spepred.chem.mol import parse_smiles
-    from spepred.models.anchor import ANCHOR_MIN_HEAVY, ANCHOR_MW_FILL_G_MOL, SINGLE_ION_SALT
-    from spepred.models.evaluation import upstream_smiles
+    from anchor import ANCHOR_MIN_HEAVY, ANCHOR_MW_FILL_G_MOL, SINGLE_ION_SALT
+    from evaluation import upstream_smiles
 
     is_b = pd.notna(upstream_smiles(rows, raw))
     r = raw.iloc[rows.loc[is_b, "record_id"].str.split(":").str[1].astype(int)].reset_index(drop=True)
@@ -210,7 +210,7 @@ def main() -> None:
     except ImportError as exc:
         sys.exit(f"sigma_mpnn.py needs Chemprop 2 ({exc}): pip install torch==2.13.0 && pip install -e '.[mpnn]'")
 
-    from spepred.models.evaluation import fold_mae, format_table, published_folds, summarize
+    from evaluation import fold_mae, format_table, published_folds, summarize
 
     torch.set_num_threads(args.n_jobs)
     pl.seed_everything(args.seed, workers=True)

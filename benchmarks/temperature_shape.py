@@ -21,7 +21,7 @@ from _bench import Clock, finish, header, load_rows, parser
 from spepred import api
 from spepred.featurize import FormulationFeaturizer
 from spepred.models.config import TARGETS, TrainConfig
-from spepred.models.evaluation import curve_folds, format_table, within_curve_rmse
+from evaluation import curve_folds, format_table, within_curve_rmse
 from spepred.models.train import _xgb_params, fit_booster
 
 GRID_C = np.arange(-20.0, 120.0 + 1e-9, 5.0)

@@ -22,7 +22,7 @@ import pandas as pd
 from _bench import Clock, finish, header, parser
 
 from spepred.data.tg import load_polymetrix_tg
-from spepred.models.evaluation import format_table
+from evaluation import format_table
 from spepred.models.metrics import regression_metrics
 from spepred.models.tg import TgConfig, TgModel
 

@@ -5,7 +5,7 @@ row's matrix: the predicted Tg (K; a matrix of several repeat units gets the mea
 their Tg), T − Tg, and the VTF term 1000 / (T − Tg + 50 K) (T0 = Tg − 50 K, NaN at or below
 T0). Both arms are the same XGBoost fit (the σ parameters and monotone temperature
 constraint of :class:`~spepred.models.config.TrainConfig`; T − Tg increasing, the VTF term
-decreasing) on the same folds of :func:`spepred.models.evaluation.published_folds`, so
+decreasing) on the same folds of :func:`evaluation.published_folds`, so
 the difference is the features alone. The Tg model is the shipped recipe
 (:mod:`spepred.models.tg`) fitted once on all of PolyMetriX (Tg is side information the
 bundle also carries; no σ label enters it). No intervals: point predictions only.
@@ -52,7 +52,7 @@ def main() -> None:
     args = ap.parse_args()
     from spepred.featurize import FormulationFeaturizer
     from spepred.models.config import TARGETS, TrainConfig
-    from spepred.models.evaluation import SIGMA, published_folds
+    from evaluation import SIGMA, published_folds
     from spepred.models.metrics import regression_metrics
     from spepred.models.train import _xgb_params, fit_booster
 

@@ -116,3 +116,11 @@ def test_screening_and_the_bundle_version_stay_light(code):
             capture_output=True, text=True, check=True,
         ).stdout
         assert check.strip() == "False"
+
+
+@pytest.mark.parametrize("module", ["spepred.models.evaluation", "spepred.models.anchor"])
+def test_benchmark_only_code_is_not_in_the_package(module):
+    """The σ benchmark machinery lives in ``benchmarks/`` (``evaluation.py``, ``anchor.py``)."""
+    import importlib.util
+
+    assert importlib.util.find_spec(module) is None

@@ -102,7 +102,7 @@ def regime_metrics(table: pd.DataFrame) -> dict[str, float]:
 def regime_text(table: pd.DataFrame) -> str:
     """The table as printed by ``spepred train``, with what it means."""
     from spepred.models.config import TARGETS
-    from spepred.models.evaluation import format_table
+    from spepred.models.report import format_table
 
     if table.empty:
         return ""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 from spepred.models.config import TARGETS
 
 _COLS = ("mae", "rmse", "r2", "spearman", "within_1_order", "coverage_90")
@@ -164,4 +167,24 @@ def model_card(meta: dict) -> str:
         "",
         "`spepred train` with the configuration logged in this run (fixed seeds).",
     ]
+    return "\n".join(lines)
+
+
+def format_table(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
+    """A plain-text table (what ``spepred train``'s regime table and the benchmark scripts print)."""
+    cols = list(frame.columns)
+    cells = [
+        [
+            ("—" if isinstance(v, float) and np.isnan(v) else floatfmt.format(v))
+            if isinstance(v, float)
+            else str(v)
+            for v in row
+        ]
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    widths = [max(len(str(c)), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in cells:
+        lines.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
     return "\n".join(lines)

@@ -1,9 +1,10 @@
-"""Benchmark evaluation of the σ model on fixed, grouped splits.
+"""Benchmark evaluation of the σ model on fixed, grouped splits (benchmark-only: not part of
+the installed package; the scripts here import it as ``evaluation``).
 
 What the ``benchmarks/`` scripts share: the σ-labelled rows of the default training table,
 the published 10-fold polymer split of Bradford et al. 2023 and a 10-fold split grouped by
 σ(T) curve, and three models run on the same folds — the predict-the-mean baseline, the
-published XGBoost recipe (:mod:`spepred.models.anchor`) and spepred's σ model trained
+published XGBoost recipe (:mod:`anchor` (``benchmarks/anchor.py``)) and spepred's σ model trained
 exactly as ``spepred train`` does (inner grouped CV, conformal intervals, domain) and
 predicted through the shipped :class:`~spepred.models.predictor.Predictor`.
 """
@@ -21,6 +22,7 @@ import pandas as pd
 
 from spepred.data.splits import bradford_published_folds, group_kfold
 from spepred.models.metrics import regression_metrics
+from spepred.models.report import format_table  # noqa: F401  (the scripts import it from here)
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ def _mean_model(rows, fold, _ctx):
 
 
 def _anchor_model(rows, fold, ctx):
-    from spepred.models.anchor import AnchorModel, anchor_features
+    from anchor import AnchorModel, anchor_features
 
     if "anchor_X" not in ctx:
         ctx["anchor_X"] = anchor_features(rows)
@@ -250,23 +252,3 @@ def replicate_agreement(rows: pd.DataFrame, preds: pd.DataFrame, model: str = "s
         "replicate_mae": float((hit["other_y"] - hit[y]).abs().mean()) if len(hit) else float("nan"),
         "model_mae": float((hit["record_id"].map(pred) - hit[y]).abs().mean()) if len(hit) else float("nan"),
     }
-
-
-def format_table(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
-    """A plain-text table (what the benchmark scripts print)."""
-    cols = list(frame.columns)
-    cells = [
-        [
-            ("—" if isinstance(v, float) and np.isnan(v) else floatfmt.format(v))
-            if isinstance(v, float)
-            else str(v)
-            for v in row
-        ]
-        for row in frame.itertuples(index=False, name=None)
-    ]
-    widths = [max(len(str(c)), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in cells:
-        lines.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
-    return "\n".join(lines)
