@@ -185,19 +185,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Formulation columns -> the CLI option a user typed (for error messages in single mode).
-OPTION_OF = {
-    "monomer_smiles": "--smiles",
-    "crosslinker": "--crosslinker",
-    "crosslink_type": "--crosslink-type",
-    "filler": "--filler",
-    "filler_wt_pct": "--filler-wt-pct",
-    "salt": "--salt",
-    "salt_molality_mol_kg": "--molality",
-    "mw_g_mol": "--mw",
-    "temperature_C": "--temperature",
-    "plasticized": "--plasticized",
-}
+def _option_of(column: str) -> str:
+    """The ``predict`` option of a formulation column (for error messages in single mode)."""
+    from spepred.data.columns import OPTIONS
+
+    return OPTIONS.get(column, column)
 
 
 def parse_temperatures(values: list[str] | None) -> list[float]:
@@ -217,6 +209,15 @@ def parse_temperatures(values: list[str] | None) -> list[float]:
         if len(out) > MAX_RANGE_POINTS:
             raise InvalidValueError("--temperature", " ".join(values), f"at most {MAX_RANGE_POINTS} temperatures")
     return out
+
+
+def _liquid_text(row) -> str:
+    """`` | liquids EC;DEC 60 wt%`` for a formulation with liquids ('' without)."""
+    liquids = row.get("liquids")
+    if not isinstance(liquids, str) or not liquids.strip():
+        return ""
+    wt = row.get("liquid_wt_pct")
+    return f" | liquids {liquids}" + (f" {float(wt):g} wt%" if wt is not None and wt == wt else "")
 
 
 def _fmt_sigma(x: float) -> str:
@@ -247,16 +248,39 @@ def _vs_tg(t_minus_tg: float) -> str:
     return "below Tg" if t_minus_tg < 0 else "above"
 
 
+def _quantity_text(prop):
+    """How a property's values are written in tables: σ in scientific notation (it spans
+    decades), the others with their declared decimals."""
+    if prop.label_is_log10:
+        return _fmt_sigma
+    return lambda x: _fmt(x, prop.digits)
+
+
+def _table_columns():
+    """``(property, header, width, interval header, width)`` of every property, in order."""
+    from spepred.data.columns import PROPERTIES
+
+    out = []
+    for p in PROPERTIES.values():
+        head = f"{p.name} ({p.quantity_unit})"
+        interval = f"{p.name} 90% interval ({p.quantity_unit})" if p.label_is_log10 else "90% interval"
+        out.append((p, head, max(len(head), 9), interval, max(len(interval), 13)))
+    return out
+
+
 def render_table(pred, predictor) -> str:
-    """A chemist-readable table: σ in S/cm with its interval, window in V, strength in MPa."""
+    """A chemist-readable table: each property in its unit (σ in S/cm, window in V,
+    strength in MPa) with its 90 % interval."""
+    columns = _table_columns()
     first = pred.iloc[0]
     counts = predictor.label_counts
     lines = [
-        "Formulation: matrix {m} | crosslinker {x} | filler {f} | salt {s}".format(
+        "Formulation: matrix {m} | crosslinker {x} | filler {f} | salt {s}{liq}".format(
             m=first.get("monomer_smiles", ""),
             x=first.get("crosslinker", "") or "none",
             f=first.get("filler", "") or "none",
             s=first.get("salt", "") or "LiTFSI (default)",
+            liq=_liquid_text(first),
         ),
         "Read as: repeat unit {ru}{xl}".format(
             ru=first.get("repeat_unit_smiles", "") or "—",
@@ -268,20 +292,21 @@ def render_table(pred, predictor) -> str:
         f"Model {predictor.model_version}; trained on "
         + ", ".join(f"{n:,} {label} labels" for label, n in counts.items()),
         "",
-        f"{'T (°C)':>7}  {'σ (S/cm)':>9}  {'σ 90% interval (S/cm)':>23}  {'window (V)':>10}  "
-        f"{'90% interval':>13}  {'strength (MPa)':>14}  {'90% interval':>14}  {'in domain':>9}  {'vs Tg':>8}",
+        f"{'T (°C)':>7}  " + "  ".join(f"{h:>{w}}  {i:>{wi}}" for _, h, w, i, wi in columns)
+        + f"  {'in domain':>9}  {'vs Tg':>8}",
     ]
     for _, r in pred.iterrows():
         if r["status"] != "ok":
             lines.append(f"{_fmt(float(r.get('temperature_C', float('nan'))), 0):>7}  could not be predicted: {r['status']}")
             continue
-        lo, hi = 10 ** r["log10_sigma_S_cm_lo"], 10 ** r["log10_sigma_S_cm_hi"]
+        cells = []
+        for p, _, w, _, wi in columns:
+            show = _quantity_text(p)
+            lo, hi = p.quantity(r[p.lo]), p.quantity(r[p.hi])
+            cells.append(f"{show(p.quantity(r[p.pred])):>{w}}  {show(lo) + ' – ' + show(hi):>{wi}}")
         lines.append(
-            f"{_fmt(float(r['temperature_C']), 0):>7}  {_fmt_sigma(r['sigma_S_cm_pred']):>9}  "
-            f"{_fmt_sigma(lo) + ' – ' + _fmt_sigma(hi):>23}  {_fmt(r['esw_V_pred']):>10}  "
-            f"{_fmt(r['esw_V_lo']) + ' – ' + _fmt(r['esw_V_hi']):>13}  {_fmt(r['strength_MPa_pred'], 1):>14}  "
-            f"{_fmt(r['strength_MPa_lo'], 1) + ' – ' + _fmt(r['strength_MPa_hi'], 1):>14}  "
-            f"{'yes' if r['in_domain'] else 'NO':>9}  {_vs_tg(r['T_minus_Tg_K']):>8}"
+            f"{_fmt(float(r['temperature_C']), 0):>7}  " + "  ".join(cells)
+            + f"  {'yes' if r['in_domain'] else 'NO':>9}  {_vs_tg(r['T_minus_Tg_K']):>8}"
         )
     warnings = []
     for w in pred.loc[pred["status"] == "ok", "warnings"]:
@@ -297,40 +322,29 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     import json
 
     from spepred import api
+    from spepred.data.columns import FORMULATION, KEYWORDS as KWARG_COLUMNS
     from spepred.errors import FormulationError, InvalidValueError, SpepredError
-    from spepred.models.predictor import KWARG_COLUMNS
 
     if args.input:
         return _predict_batch(args)
-    if not args.smiles:
+    if not args.monomer_smiles:
         raise InvalidValueError("--smiles", None, "at least one matrix SMILES (or --input FILE)")
     # one formulation: one-thread boosters (a second thread would only wait)
     if args.format == "parquet":
         raise InvalidValueError("--format", "parquet", "table, json, csv or tsv for one formulation (Parquet needs --input and --output)")
     predictor = api.load_predictor(args.model, n_jobs=1)
-    temps = parse_temperatures(args.temperature)
-    kwargs = dict(
-        smiles=args.smiles,
-        crosslinker=args.crosslinker,
-        crosslink_type=args.crosslink_type,
-        filler=args.filler,
-        filler_wt_pct=args.filler_wt_pct,
-        salt=args.salt,
-        molality=args.molality,
-        mw_g_mol=args.mw,
-        plasticized=True if args.plasticized else None,
-        temperature=temps,
-    )
+    temps = parse_temperatures(args.temperature_C)
+    # one keyword per formulation option, by column name (declared in spepred.data.columns)
+    kwargs = {c.name: getattr(args, c.name) for c in FORMULATION if c.option}
+    kwargs["plasticized"] = True if args.plasticized else None
+    kwargs["temperature_C"] = temps
     try:
         pred = predictor.predict(strict=True, **kwargs)
     except InvalidValueError as err:  # a keyword refused before validation (NaN, complex)
-        option = {"molality": "--molality", "mw_g_mol": "--mw", "filler_wt_pct": "--filler-wt-pct"}.get(
-            err.field, OPTION_OF.get(KWARG_COLUMNS.get(err.field, ""), err.field)
-        )
-        raise InvalidValueError(option, err.value, err.expected) from None
+        raise InvalidValueError(_option_of(KWARG_COLUMNS.get(err.field, err.field)), err.value, err.expected) from None
     except FormulationError as err:
         e = err.error
-        option = OPTION_OF.get(e.column, e.column)
+        option = _option_of(e.column)
         reason = e.reason
         if reason.startswith(f"invalid {e.column} "):
             raise SpepredError(reason.replace(f"invalid {e.column} ", f"invalid {option} ", 1)) from None
@@ -343,7 +357,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise InvalidValueError("--neighbours", args.neighbours, "a count from 0 to 50")
     first_t = temps[0] if temps else 25.0
     neighbours = (
-        predictor.neighbours(k=args.neighbours, **{**kwargs, "temperature": first_t}) if args.neighbours else []
+        predictor.neighbours(k=args.neighbours, **{**kwargs, "temperature_C": first_t}) if args.neighbours else []
     )
     fmt = args.format or "table"
     if fmt == "json":
@@ -476,17 +490,10 @@ def render_screen_top(top, n: int = 10) -> str:
 def _cmd_screen(args: argparse.Namespace) -> int:
     from spepred import api
 
-    options = {
-        "input": args.input,
-        "monomers": args.monomers,
-        "monomers_csv": args.monomers_csv,
-        "crosslinkers": args.crosslinkers,
-        "fillers": args.fillers,
-        "salts": args.salts,
-        "salt_molality_mol_kg": args.molality,
-        "mw_g_mol": args.mw,
-        "temperature_C": args.temperature,
-    }
+    from spepred.data.columns import SPEC_COLUMNS
+
+    options = {"input": args.input, "monomers_csv": args.monomers_csv}
+    options.update({key: getattr(args, key, None) for key in SPEC_COLUMNS})
     bar = _Progress("screening rows", enabled=not args.quiet)
     try:
         result = api.screen(
@@ -581,6 +588,39 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_formulation_options(p: argparse.ArgumentParser) -> None:
+    """One ``predict`` option per formulation column (declared in :mod:`spepred.data.columns`);
+    each stores under the column's name."""
+    from spepred.data.columns import FORMULATION
+
+    for c in FORMULATION:
+        if not c.option:
+            continue
+        metavar = c.option.lstrip("-").upper().replace("-", "_")
+        if c.kind == "matrix":
+            p.add_argument(c.option, dest=c.name, action="append", metavar=metavar, help=c.help)
+        elif c.kind == "bool":
+            p.add_argument(c.option, dest=c.name, action="store_true", help=c.help)
+        elif c.many:  # values and ranges, parsed together (parse_temperatures)
+            p.add_argument(c.option, dest=c.name, nargs="+", metavar=metavar[0], help=c.help)
+        elif c.kind == "number":
+            p.add_argument(c.option, dest=c.name, type=float, metavar=metavar, help=c.help)
+        else:
+            p.add_argument(c.option, dest=c.name, metavar=metavar, help=c.help)
+
+
+def _add_axis_options(p: argparse.ArgumentParser) -> None:
+    """One ``screen`` option per library-spec axis of a formulation column; each stores
+    under its spec key."""
+    from spepred.data.columns import FORMULATION
+
+    for c in FORMULATION:
+        if c.screen_flag:
+            help_text = c.spec_help.replace(" (list)", "").replace("%", "%%")
+            metavar = c.screen_flag.lstrip("-").upper().replace("-", "_")
+            p.add_argument(c.screen_flag, dest=c.spec_key, nargs="+", metavar=metavar, help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spepred",
@@ -670,18 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Single formulation: --smiles ... [--crosslinker PETEA] ...; batch: --input CSV --output CSV.",
     )
     _add_common(pr)
-    pr.add_argument("--smiles", action="append", help="matrix monomer or repeat-unit SMILES (repeat for several)")
-    pr.add_argument("--crosslinker", help="crosslinker name (PETEA, PEGDA, HDI, ...) or SMILES; several with ';'")
-    pr.add_argument("--crosslink-type", help="h_bond, metal_coordination, ..., small_molecule (default: inferred)")
-    pr.add_argument("--filler", help="filler name (SiO2, UiO-66, ...)")
-    pr.add_argument("--filler-wt-pct", type=float, help="filler loading (wt%%)")
-    pr.add_argument("--salt", help="lithium salt name or SMILES (default LiTFSI); 'none' for single-ion")
-    pr.add_argument("--molality", type=float, help="salt molality (mol/kg polymer)")
-    pr.add_argument("--mw", type=float, help="polymer molecular weight (g/mol)")
-    pr.add_argument("--plasticized", action="store_true", help="a liquid electrolyte or plasticizer is present")
-    pr.add_argument(
-        "--temperature", nargs="+", metavar="T", help="°C: one or more values or ranges like 0:100:10 (default 25)"
-    )
+    _add_formulation_options(pr)
     pr.add_argument("--model", help="model bundle directory (default: the shipped bundle)")
     pr.add_argument(
         "--format",
@@ -725,14 +754,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(sc)
     sc.add_argument("--spec", help="library spec file (YAML or TOML)")
     sc.add_argument("--input", help="ready formulation table (CSV/Parquet) or polyinfo_candidates")
-    sc.add_argument("--monomers", nargs="+", metavar="SMILES", help="matrix monomer / repeat-unit SMILES")
     sc.add_argument("--monomers-csv", metavar="CSV", help="CSV with a monomer_smiles (or smiles) column")
-    sc.add_argument("--crosslinkers", nargs="+", metavar="X", help="crosslinker names or SMILES ('none' for none)")
-    sc.add_argument("--fillers", nargs="+", metavar="F", help="fillers with loadings: none SiO2:5,10 LLZO:10")
-    sc.add_argument("--salts", nargs="+", metavar="SALT", help="lithium salts (names or SMILES)")
-    sc.add_argument("--molality", nargs="+", metavar="M", help="salt molalities, mol/kg (values or start:stop:step)")
-    sc.add_argument("--mw", nargs="+", metavar="MW", help="polymer molecular weights, g/mol")
-    sc.add_argument("--temperature", nargs="+", metavar="T", help="temperatures, °C (values or start:stop:step)")
+    _add_axis_options(sc)
     sc.add_argument("--output", required=True, help="output directory (resumable: rerun to continue)")
     sc.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="predictions file format (parquet)")
     sc.add_argument(

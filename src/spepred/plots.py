@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spepred.data.columns import PROPERTIES, property_by_label
+
 
 def new_figure(figsize: tuple[float, float]):
     """A figure and its axes, drawn off-screen without touching pyplot's global state
@@ -17,11 +19,8 @@ def new_figure(figsize: tuple[float, float]):
     return fig, fig.subplots()
 
 
-AXIS_LABELS = {
-    "log10_sigma_S_cm": "log10 σ (S/cm)",
-    "esw_V": "electrochemical window (V)",
-    "strength_MPa": "log10 strength (MPa)",
-}
+#: Axis label of each property's label column (declared in :mod:`spepred.data.columns`).
+AXIS_LABELS = {p.label: p.axis_label for p in PROPERTIES.values()}
 
 
 def parity_plot(cv: pd.DataFrame, label: str, path: Path, *, title: str = "") -> Path:
@@ -33,7 +32,7 @@ def parity_plot(cv: pd.DataFrame, label: str, path: Path, *, title: str = "") ->
     for src, g in cv.groupby("source"):
         ax.scatter(g["y_true"], g["y_pred"], s=8 if len(g) > 200 else 30, alpha=0.5, label=f"{src} ({len(g)})")
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k--", lw=1, label="y = x")
-    if label == "log10_sigma_S_cm":
+    if label in AXIS_LABELS and property_by_label(label).label_is_log10:  # a decade either side
         for d in (-1, 1):
             ax.plot([lo - pad, hi + pad], [lo - pad + d, hi + pad + d], ":", color="grey", lw=1)
     name = AXIS_LABELS.get(label, label)

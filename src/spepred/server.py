@@ -46,9 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from spepred.chem.mol import MAX_SMILES_LENGTH
+from spepred.data.columns import FORMULATION, OUTPUT_COLUMNS, OUTPUTS, FormulationColumn, OutputColumn
 from spepred.errors import FormulationError, SpepredError
-from spepred.models.predictor import OUTPUT_COLUMNS
+from spepred.values import MAX_SMILES_LENGTH
 
 MAX_BATCH = 1000
 #: Time budget of one batch request (seconds): rows are predicted in chunks and, once the
@@ -67,58 +67,54 @@ ALLOWED_HOSTS_ENV = "SPEPRED_ALLOWED_HOSTS"
 #: Nearest labelled systems a request may ask for.
 MAX_NEIGHBOURS = 20
 WEB_DIR = Path(__file__).resolve().parent / "web"
-_TEXT = 512  # names and lists of names
 
 
-class Formulation(BaseModel):
-    """One electrolyte formulation (the formulation-table schema)."""
+_JSON_TYPES = {"matrix": str, "chemicals": str, "category": str, "number": float, "bool": bool}
 
-    model_config = ConfigDict(
+
+def _request_field(col: FormulationColumn) -> tuple[Any, Any]:
+    """A request field from a formulation column's declaration: its type, bounds, default
+    and description (the temperature's default is shown as 25 in the schema)."""
+    kind = _JSON_TYPES[col.kind]
+    limits = {"max_length": col.max_length} if col.max_length and kind is str else {}
+    if col.required:
+        return kind, Field(..., min_length=1, description=col.description, **limits)
+    default = col.default if col.kind == "number" and col.has_default else None
+    unit = f", {col.unit}" if col.unit else ""
+    return kind | None, Field(default, description=f"{col.description}{unit}", **limits)
+
+
+#: One electrolyte formulation: a field per formulation column of :mod:`spepred.data.columns`
+#: (a new column is a request field without an edit here).
+Formulation = create_model(
+    "Formulation",
+    __config__=ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25}
-            ]
-        },
-    )
+        json_schema_extra={"examples": [{c.name: c.example for c in FORMULATION if c.example is not None}]},
+    ),
+    __doc__="One electrolyte formulation (the formulation-table schema).",
+    **{c.name: _request_field(c) for c in FORMULATION},
+)
 
-    monomer_smiles: str = Field(
-        ..., min_length=1, max_length=MAX_SMILES_LENGTH,
-        description="matrix monomers / repeat units ([*] ends), several joined with '.'",
-    )
-    crosslinker: str | None = Field(None, max_length=MAX_SMILES_LENGTH, description="name(s) or SMILES; several with ';'")
-    crosslink_type: str | None = Field(None, max_length=64, description="h_bond, ..., small_molecule, none")
-    filler: str | None = Field(None, max_length=_TEXT, description="filler name(s)")
-    filler_wt_pct: float | None = Field(None, description="filler loading, wt%")
-    salt: str | None = Field(None, max_length=_TEXT, description="lithium salt name or SMILES (default LiTFSI)")
-    salt_molality_mol_kg: float | None = Field(None, description="mol salt / kg polymer")
-    mw_g_mol: float | None = Field(None, description="polymer molecular weight, g/mol")
-    plasticized: bool | None = Field(None, description="liquid electrolyte or plasticizer present")
-    temperature_C: float | None = Field(25.0, description="temperature, °C (-100 to 300)")
+_PY_TYPES = {"float": float, "int": int, "bool": bool, "str": str}
 
 
-#: Types and descriptions of the prediction columns that are not plain numbers (or that say
-#: more); every other column of :data:`~spepred.models.predictor.OUTPUT_COLUMNS` is a float
-#: or null. The response model is derived from that declaration: a new output column is a
-#: response field without an edit here.
-_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
-    "Tg_K_pred": (float | None, Field(None, description="glass transition of the matrix polymer (no salt), K")),
-    "Tg_K_lo": (float | None, Field(None, description="Tg 90 % interval, lower bound, K")),
-    "Tg_K_hi": (float | None, Field(None, description="Tg 90 % interval, upper bound, K")),
-    "T_minus_Tg_K": (float | None, Field(None, description="temperature minus predicted Tg, K (negative: below Tg)")),
-    "repeat_unit_smiles": (str, Field("", description="the canonical repeat units the model read, '.'-joined")),
-    "crosslinker_reacted_smiles": (str, Field("", description="the reacted crosslinkers the model read, ';'-joined")),
-    "unseen_fragments": (int | None, None),
-    "in_domain": (bool, False),
-    "warnings": (str, ""),
-    "model_version": (str, ...),
-    "status": (str, ...),
-}
+def _response_field(col: OutputColumn) -> tuple[Any, Any]:
+    kind = _PY_TYPES[col.type]
+    if col.required:
+        return kind, Field(..., description=col.description)
+    if col.empty is not None:  # never null: a row not predicted has its empty value
+        return kind, Field(col.empty, description=col.description)
+    return kind | None, Field(None, description=col.description)
+
+
+#: The prediction columns (:data:`~spepred.data.columns.OUTPUTS`, their types and meanings)
+#: make the response model: a new output column is a response field without an edit here.
 Prediction = create_model(
     "Prediction",
     __config__=ConfigDict(extra="allow"),
     __doc__="Predictions for one formulation (NaN-free: missing values are null).",
-    **{c: _FIELD_TYPES.get(c, (float | None, None)) for c in OUTPUT_COLUMNS},
+    **{name: _response_field(col) for name, col in OUTPUTS.items()},
 )
 
 
@@ -272,10 +268,7 @@ def predict_within(
                 f"not predicted: the request's time budget of {deadline_s:g} s ran out after "
                 f"{start} of {len(rows)} rows; send the rest in another request"
             )
-            empty = {c: None for c in OUTPUT_COLUMNS} | {
-                "unseen_fragments": -1, "in_domain": False, "warnings": "", "model_version": predictor.model_version,
-                "repeat_unit_smiles": "", "crosslinker_reacted_smiles": "",
-            }
+            empty = {c: OUTPUTS[c].empty for c in OUTPUT_COLUMNS} | {"model_version": predictor.model_version}
             out += [{**r, **empty, "status": why} for r in rows[start:]]
             break
         out += predictor.predict_records(rows[start : start + chunk], source="request", strict=strict)

@@ -21,6 +21,10 @@ NONE_WORDS = frozenset({"", "none", "nan", "null", "-", "n/a", "na"})
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
 
+#: Inputs longer than this are refused before RDKit sees them (bounded time and memory);
+#: the HTTP request model uses the same bound (:mod:`spepred.chem.mol` re-exports it).
+MAX_SMILES_LENGTH = 4000
+
 #: A range ``start:stop:step`` yields at most this many values.
 MAX_RANGE_POINTS = 1000
 

@@ -192,12 +192,12 @@ def test_smiles_prefix_reads_a_smiles(predictor):
 
 def test_one_word_list_for_none_and_for_true_false():
     from spepred.chem import resolve
-    from spepred.data import schema
+    from spepred.data import cells
     from spepred.screen import spec
     from spepred.values import FALSE_WORDS, NONE_WORDS, TRUE_WORDS, parse_bool
 
     assert resolve.NONE_WORDS is NONE_WORDS and spec.NONE_WORDS is NONE_WORDS
-    assert schema._TRUE is TRUE_WORDS and schema._FALSE == FALSE_WORDS | {""}
+    assert cells._TRUE is TRUE_WORDS and cells._FALSE == FALSE_WORDS | {""}
     lib = spec.load_spec({"monomers": [HEA], "crosslinkers": ["n/a", "PETEA"], "plasticized": ["y", "no"]})
     rows = lib.rows(np.arange(lib.n_rows))
     assert set(rows["crosslinker"]) == {"", "PETEA"} and set(rows["plasticized"]) == {True, False}

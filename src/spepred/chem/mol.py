@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from rdkit import Chem, RDLogger, rdBase
 
 from spepred.errors import InvalidSmilesError
+from spepred.values import MAX_SMILES_LENGTH  # inputs longer are refused before RDKit sees them
 
-#: Inputs longer than this are refused before RDKit sees them (bounded time and memory).
-MAX_SMILES_LENGTH = 4000
 #: Molecules with more heavy atoms than this are refused (descriptors scale with size;
 #: the largest repeat unit in the training data has 674).
 MAX_HEAVY_ATOMS = 1000

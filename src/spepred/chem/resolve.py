@@ -66,6 +66,17 @@ class FillerComponent:
 
 
 @dataclass(frozen=True)
+class LiquidComponent:
+    """One liquid component (solvent, plasticizer, ionic liquid) of a gel or a plasticized
+    electrolyte. ``smiles`` is canonical; '' for a dictionary entry without a structure
+    (``liquid electrolyte``: a source that does not name its solvents)."""
+
+    label: str
+    smiles: str
+    liquid_class: str  # carbonate, ether, nitrile, ionic_liquid, ... ('' when unknown)
+
+
+@dataclass(frozen=True)
 class SaltComponent:
     label: str
     smiles: str  # canonical ionic SMILES
@@ -267,6 +278,64 @@ def resolve_fillers(text: str) -> tuple[FillerComponent, ...]:
             FillerComponent(label=chem.name, filler_class=chem.filler_class or "other", smiles=chem.smiles)
         )
     return tuple(out)
+
+
+#: Dictionary roles a liquid component may have (the literature corpus' own rule).
+_LIQUID_ROLES = ("solvent", "plasticizer", "ionic_liquid", "monomer", "additive")
+
+
+@lru_cache(maxsize=4096)
+def resolve_liquids(text: str) -> tuple[LiquidComponent, ...]:
+    """Liquid components of a cell: dictionary names or SMILES, several separated by ``;``.
+
+    Names are looked up first (``EC``, ``DEC``, ``TEGDME``, ``EMIM-TFSI``); anything else
+    must parse as a SMILES (the Hatakeyama-Sato converter writes SMILES such as ``COCCOC``,
+    which reads like a name: so unlike crosslinkers, a SMILES of letters only is accepted
+    here). A SMILES that spells a dictionary liquid gets its name. An unknown name is an
+    :class:`UnknownChemicalError` with its did-you-mean.
+    """
+    if is_none(text):
+        return ()
+    dictionary = load_dictionary()
+    items = _split_list(text)
+    _check_cell(text, "liquids", items, "liquid components separated by ';'")
+    out = []
+    for item in items:
+        smiles = _explicit_smiles(item)
+        chem = dictionary.get(item) if smiles is None else None
+        if chem is not None:
+            if not chem.has_role(*_LIQUID_ROLES):
+                raise InvalidValueError(
+                    "liquids", item,
+                    f"a liquid component (solvent, plasticizer, ionic liquid), not a {'/'.join(sorted(chem.roles))}",
+                )
+            canonical = Chem.MolToSmiles(parse_smiles(chem.smiles, field="liquids")) if chem.smiles else ""
+            out.append(LiquidComponent(chem.name, canonical, chem.liquid_class))
+            continue
+        try:
+            mol = parse_smiles(item if smiles is None else smiles, field="liquids")
+        except InvalidSmilesError as err:
+            if smiles is not None:
+                raise
+            raise _unknown_name(item, "liquid", _LIQUID_ROLES, err) from None
+        canonical = Chem.MolToSmiles(mol)
+        known = _LIQUID_NAMES().get(canonical)
+        out.append(known or LiquidComponent(canonical, canonical, ""))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _LIQUID_NAMES() -> dict[str, LiquidComponent]:
+    """Canonical SMILES -> the dictionary's liquid of that structure (SMILES meet names)."""
+    out = {}
+    for chem in load_dictionary().chemicals:
+        if chem.has_role("solvent", "plasticizer", "ionic_liquid") and chem.smiles:
+            try:
+                canonical = Chem.MolToSmiles(parse_smiles(chem.smiles))
+            except InvalidSmilesError:
+                continue
+            out.setdefault(canonical, LiquidComponent(chem.name, canonical, chem.liquid_class))
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -4,39 +4,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from spepred.data.columns import PROPERTIES, Property
 from spepred.errors import ConfigError
 from spepred.featurize import FeaturizerConfig
 
 
-@dataclass(frozen=True)
-class TargetSpec:
-    """One predicted property.
-
-    ``transform`` is the space the model is fitted in: ``log10`` for strength (positive,
-    spans two decades), identity for the rest (σ is already a log10 label).
-    ``cv`` is ``group_kfold`` (σ: one polymer / one paper never straddles train and test)
-    or ``logo`` (leave one paper out, for the small review-only targets).
-    """
-
-    key: str
-    label: str
-    unit: str
-    transform: str
-    cv: str
-    description: str
-
-
-TARGETS: dict[str, TargetSpec] = {
-    "sigma": TargetSpec(
-        "sigma", "log10_sigma_S_cm", "log10(S/cm)", "identity", "group_kfold", "ionic conductivity"
-    ),
-    "esw": TargetSpec(
-        "esw", "esw_V", "V", "identity", "logo", "electrochemical stability window"
-    ),
-    "strength": TargetSpec(
-        "strength", "strength_MPa", "MPa", "log10", "logo", "tensile / breaking strength"
-    ),
-}
+#: One predicted property (declared in :mod:`spepred.data.columns`): ``key``, ``label``,
+#: ``unit``, ``transform`` (the space the model is fitted in: ``log10`` for strength,
+#: identity for the rest; σ is already a log10 label), ``cv`` (``group_kfold``: one polymer
+#: / one paper never straddles train and test; ``logo``: leave one paper out, for the small
+#: review-only targets), ``description``.
+TargetSpec = Property
+#: The training targets, by key (``sigma``, ``esw``, ``strength``).
+TARGETS: dict[str, Property] = PROPERTIES
 
 #: Temperature features: σ is constrained non-decreasing in T (and so non-increasing in 1/T).
 MONOTONE = {

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from spepred.cache import FeatureCache
-from spepred.data.schema import validate_columns, validate_formulations
+from spepred.data import columns as _columns
+from spepred.data.columns import PROPERTIES
+from spepred.data.validate import validate_columns, validate_formulations
 from spepred.errors import FormulationError, InvalidValueError, SpepredError
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
@@ -22,52 +24,13 @@ from spepred.models.xgb_native import as_xgboost, load_booster
 
 log = logging.getLogger(__name__)
 
-#: Output columns, in order, after the input columns.
-OUTPUT_COLUMNS = (
-    "log10_sigma_S_cm_pred",
-    "log10_sigma_S_cm_lo",
-    "log10_sigma_S_cm_hi",
-    "sigma_S_cm_pred",
-    "esw_V_pred",
-    "esw_V_lo",
-    "esw_V_hi",
-    "strength_MPa_pred",
-    "strength_MPa_lo",
-    "strength_MPa_hi",
-    # glass transition of the matrix polymer (the Tg model of the bundle; NaN without one):
-    # 90 % interval, and the row's temperature above it (negative: below Tg)
-    "Tg_K_pred",
-    "Tg_K_lo",
-    "Tg_K_hi",
-    "T_minus_Tg_K",
-    "repeat_unit_smiles",
-    "crosslinker_reacted_smiles",
-    "domain_similarity",
-    "unseen_fragments",
-    "in_domain",
-    "warnings",
-    "model_version",
-    "status",
-)
+#: Output columns, in order, after the input columns (declared in :mod:`spepred.data.columns`).
+OUTPUT_COLUMNS = _columns.OUTPUT_COLUMNS
 #: Keyword arguments of :meth:`Predictor.predict` -> formulation columns.
-KWARG_COLUMNS = {
-    "smiles": "monomer_smiles",
-    "monomer_smiles": "monomer_smiles",
-    "crosslinker": "crosslinker",
-    "crosslink_type": "crosslink_type",
-    "filler": "filler",
-    "filler_wt_pct": "filler_wt_pct",
-    "salt": "salt",
-    "molality": "salt_molality_mol_kg",
-    "salt_molality_mol_kg": "salt_molality_mol_kg",
-    "mw_g_mol": "mw_g_mol",
-    "plasticized": "plasticized",
-    "temperature": "temperature_C",
-    "temperature_C": "temperature_C",
-}
+KWARG_COLUMNS = _columns.KEYWORDS
 MAX_CURVE_POINTS = 1000
 #: The output columns of the Tg model (a subset of :data:`OUTPUT_COLUMNS`).
-TG_COLUMNS = ("Tg_K_pred", "Tg_K_lo", "Tg_K_hi")
+TG_COLUMNS = _columns.TG_COLUMNS
 #: Said on a row whose matrix has several repeat units (a blend, a copolymer network).
 TG_BLEND_NOTE = (
     "Tg_K_pred of a matrix of {n} repeat units is the mean of their Tg weighted equally "
@@ -81,7 +44,9 @@ BLOCK_CACHE_SIZE = 4096
 TG_NAMESPACE = "tg"
 
 
-_NUMERIC_KWARG_COLUMNS = frozenset({"filler_wt_pct", "salt_molality_mol_kg", "mw_g_mol", "temperature_C"})
+_NUMERIC_KWARG_COLUMNS = frozenset(c.name for c in _columns.FORMULATION if c.kind == "number")
+#: Columns that take several values in one cell: a list keyword is joined with their separator.
+_LIST_SEPARATORS = {c.name: c.list_sep for c in _columns.FORMULATION if c.list_sep}
 
 
 def _check_keyword_number(key: str, value: object) -> None:
@@ -111,7 +76,9 @@ def formulation_rows(**kwargs) -> list[dict[str, object]]:
     """One formulation (or several temperatures of one) from keyword arguments.
 
     ``smiles`` may be a list (multi-component matrix, joined with ``.``); ``temperature``
-    may be a list (one row per temperature); ``crosslinker``/``filler`` may be lists.
+    may be a list (one row per temperature); ``crosslinker``, ``filler`` and ``liquids``
+    may be lists (joined with ``;``). Keywords: every formulation column's name and its
+    aliases (:data:`KWARG_COLUMNS`).
     """
     unknown = set(kwargs) - set(KWARG_COLUMNS)
     if unknown:
@@ -124,10 +91,8 @@ def formulation_rows(**kwargs) -> list[dict[str, object]]:
         col = KWARG_COLUMNS[key]
         if value is None:
             continue
-        if col == "monomer_smiles" and isinstance(value, (list, tuple)):
-            value = ".".join(str(v) for v in value)
-        elif col in ("crosslinker", "filler") and isinstance(value, (list, tuple)):
-            value = ";".join(str(v) for v in value)
+        if col in _LIST_SEPARATORS and isinstance(value, (list, tuple)):
+            value = _LIST_SEPARATORS[col].join(str(v) for v in value)
         elif col == "temperature_C" and isinstance(value, (list, tuple, np.ndarray, range)):
             temps = list(value)
             for t in temps:
@@ -144,7 +109,7 @@ def formulation_rows(**kwargs) -> list[dict[str, object]]:
         if t is not None:
             r["temperature_C"] = t
         elif "temperature_C" not in r:
-            r["temperature_C"] = 25.0
+            r["temperature_C"] = _columns.DEFAULT_TEMPERATURE_C
         rows.append(r)
     return rows
 
@@ -504,8 +469,7 @@ class Predictor:
             sim[ok] = dom["domain_similarity"]
             unseen[ok] = dom["unseen_fragments"]
             in_domain[ok] = dom["in_domain"]
-        for key in ("sigma", "esw", "strength"):
-            spec = TARGETS[key]
+        for key, spec in PROPERTIES.items():
             pred = np.full(n, np.nan)
             lo = np.full(n, np.nan)
             hi = np.full(n, np.nan)
@@ -519,11 +483,9 @@ class Predictor:
                 if spec.transform == "log10":
                     z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
                 pred[ok], lo[ok], hi[ok] = z, zl, zh
-            out[f"{spec.label}_pred"] = pred
-            out[f"{spec.label}_lo"] = lo
-            out[f"{spec.label}_hi"] = hi
-            if key == "sigma":
-                out["sigma_S_cm_pred"] = 10.0 ** pred
+            out[spec.pred], out[spec.lo], out[spec.hi] = pred, lo, hi
+            if spec.quantity_pred != spec.pred:  # σ: also in S/cm
+                out[spec.quantity_pred] = spec.quantity(pred)
         out.update(resolved_columns(normalized, ok))
         tg, n_units = self._tg_columns(out["repeat_unit_smiles"], ok)
         out.update(tg)

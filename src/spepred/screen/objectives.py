@@ -19,34 +19,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spepred.data.columns import OBJECTIVE_PROPERTIES, Property
 from spepred.errors import InvalidValueError
 
 
-@dataclass(frozen=True)
-class Property:
-    key: str
-    column: str  # stem of the prediction columns: {column}_pred / _lo / _hi
-    unit: str
-    log: bool  # ramps and thresholds compare log10 values
-    label: str
-
-
-PROPERTIES: dict[str, Property] = {
-    "sigma": Property("sigma", "log10_sigma_S_cm", "S/cm", True, "σ"),
-    "window": Property("window", "esw_V", "V", False, "window"),
-    "strength": Property("strength", "strength_MPa", "MPa", True, "strength"),
-}
-ALIASES = {"conductivity": "sigma", "σ": "sigma", "esw": "window", "esw_v": "window", "mpa": "strength"}
-OBJECTIVES = ("desirability", "weighted", "sigma", "window", "strength")
+#: The properties by screening key (``sigma``, ``window``, ``strength``), as declared in
+#: :mod:`spepred.data.columns`: ``label`` is the stem of the prediction columns
+#: (``{label}_pred`` / ``_lo`` / ``_hi``), ``quantity_unit`` the unit of thresholds and
+#: ramps, ``log_scale`` whether they compare log10 values, ``name`` the display name.
+PROPERTIES: dict[str, Property] = OBJECTIVE_PROPERTIES
+ALIASES = {alias.casefold(): p.objective for p in PROPERTIES.values() for alias in p.aliases}
+OBJECTIVES = ("desirability", "weighted", *PROPERTIES)
 BOUNDS = ("pred", "lo")
-#: poor -> good ramps in the property's own unit (σ 1e-6 S/cm is useless at room temperature,
-#: 1e-3 S/cm rivals a liquid; 3.5 V stops at LiFePO4, 5 V suits high-voltage cathodes;
-#: 0.1 MPa is a gel, 10 MPa a tough film).
-DEFAULT_RANGES: dict[str, tuple[float, float]] = {
-    "sigma": (1e-6, 1e-3),
-    "window": (3.5, 5.0),
-    "strength": (0.1, 10.0),
-}
+#: poor -> good ramps in the property's own unit (the reasons are in the declarations).
+DEFAULT_RANGES: dict[str, tuple[float, float]] = {k: p.ramp for k, p in PROPERTIES.items()}
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
 _THRESHOLD = re.compile(r"^\s*([A-Za-zσ_]+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*([A-Za-z/]*)\s*$")
 
@@ -72,7 +58,9 @@ class Threshold:
         """``window>=4.5``, ``window >= 4.5 V``, ``sigma>=1e-4 S/cm``, ``strength>1``."""
         m = _THRESHOLD.match(str(text))
         expected = (
-            "NAME OP VALUE [UNIT] with NAME one of sigma (S/cm), window (V), strength (MPa) and "
+            "NAME OP VALUE [UNIT] with NAME one of "
+            + ", ".join(f"{k} ({p.quantity_unit})" for k, p in PROPERTIES.items())
+            + " and "
             "OP one of >=, <=, >, <, e.g. 'window>=4.5' or 'sigma >= 1e-4 S/cm'"
         )
         if not m:
@@ -87,21 +75,21 @@ class Threshold:
         except ValueError:
             raise InvalidValueError("threshold", text, expected) from None
         prop = PROPERTIES[key]
-        if unit and unit.casefold() != prop.unit.casefold():
-            raise InvalidValueError("threshold", text, f"{prop.label} in {prop.unit}")
-        if prop.log and value <= 0:
-            raise InvalidValueError("threshold", text, f"a positive {prop.label} in {prop.unit}")
+        if unit and unit.casefold() != prop.quantity_unit.casefold():
+            raise InvalidValueError("threshold", text, f"{prop.name} in {prop.quantity_unit}")
+        if prop.log_scale and value <= 0:
+            raise InvalidValueError("threshold", text, f"a positive {prop.name} in {prop.quantity_unit}")
         return cls(key, op, value)
 
     def __str__(self) -> str:
-        return f"{self.prop} {self.op} {self.value:g} {PROPERTIES[self.prop].unit}"
+        return f"{self.prop} {self.op} {self.value:g} {PROPERTIES[self.prop].quantity_unit}"
 
     def mask(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        """Rows meeting the threshold; ``values`` holds σ in log10 S/cm, window in V,
-        strength in MPa (as predicted)."""
+        """Rows meeting the threshold; ``values`` holds each property's label-space
+        prediction (σ in log10 S/cm, window in V, strength in MPa)."""
         prop = PROPERTIES[self.prop]
         x = values[self.prop]
-        ref = math.log10(self.value) if self.prop == "sigma" else self.value
+        ref = math.log10(self.value) if prop.label_is_log10 else self.value
         with np.errstate(invalid="ignore"):
             return _OPS[self.op](x, ref) & np.isfinite(x)
 
@@ -124,7 +112,7 @@ class Objective:
     """
 
     kind: str = "desirability"
-    weights: dict[str, float] = field(default_factory=lambda: {"sigma": 1.0, "window": 1.0, "strength": 1.0})
+    weights: dict[str, float] = field(default_factory=lambda: {k: 1.0 for k in PROPERTIES})
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     bound: str = "pred"
 
@@ -141,9 +129,10 @@ class Objective:
             raise InvalidValueError("weights", self.weights, "at least one positive weight")
         for k, (lo, hi) in self.ranges.items():
             prop = PROPERTIES[property_key(k, what="range")]
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi) or (prop.log and lo <= 0):
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi) or (prop.log_scale and lo <= 0):
                 raise InvalidValueError(
-                    f"range of {k}", f"{lo:g}:{hi:g}", f"poor:good with poor < good in {prop.unit}" + (" (> 0)" if prop.log else "")
+                    f"range of {k}", f"{lo:g}:{hi:g}",
+                    f"poor:good with poor < good in {prop.quantity_unit}" + (" (> 0)" if prop.log_scale else ""),
                 )
 
     @classmethod
@@ -161,22 +150,29 @@ class Objective:
         r = _parse_pairs(ranges, "ranges", _range) if isinstance(ranges, str) else dict(ranges or {})
         w = {property_key(k, what="weight"): v for k, v in w.items()}
         r = {property_key(k, what="range"): v for k, v in r.items()}
-        full_w = {"sigma": 1.0, "window": 1.0, "strength": 1.0}
+        full_w = {k: 1.0 for k in PROPERTIES}
         if w:
             full_w = {k: w.get(k, 0.0) for k in PROPERTIES}
         return cls(kind=kind, weights=full_w, ranges=r, bound=bound)
 
     def ramp(self, key: str) -> tuple[float, float]:
         lo, hi = self.ranges.get(key, DEFAULT_RANGES[key])
-        if PROPERTIES[key].log:
+        if PROPERTIES[key].log_scale:
             return math.log10(lo), math.log10(hi)
         return lo, hi
+
+    @staticmethod
+    def ramp_values(key: str, values: np.ndarray) -> np.ndarray:
+        """A property's label-space predictions in the space of its ramp (log10 of the
+        quantity for log-scale properties)."""
+        prop = PROPERTIES[key]
+        return prop.log_quantity(values) if prop.log_scale else values
 
     def desirabilities(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {}
         for key in PROPERTIES:
             lo, hi = self.ramp(key)
-            x = values[key] if key != "strength" else _log10(values[key])
+            x = self.ramp_values(key, values[key])
             out[key] = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
         return out
 
@@ -208,7 +204,7 @@ class Objective:
         out = np.zeros(n)
         for k, w in used:
             lo, hi = self.ramp(k)
-            x = values[k] if k != "strength" else _log10(values[k])
+            x = self.ramp_values(k, values[k])
             out += w * (x - lo) / (hi - lo)
         return np.nan_to_num(out / total, nan=-np.inf)
 
@@ -216,12 +212,12 @@ class Objective:
         b = "lower 90 % bound" if self.bound == "lo" else "point prediction"
         if self.kind in PROPERTIES:
             p = PROPERTIES[self.kind]
-            return f"maximize {p.label} ({p.unit}), {b}"
+            return f"maximize {p.name} ({p.quantity_unit}), {b}"
         parts = []
         for k, w in self.weights.items():
             if w > 0:
                 lo, hi = self.ranges.get(k, DEFAULT_RANGES[k])
-                parts.append(f"{k} x{w:g} ({lo:g} -> {hi:g} {PROPERTIES[k].unit})")
+                parts.append(f"{k} x{w:g} ({lo:g} -> {hi:g} {PROPERTIES[k].quantity_unit})")
         mean = "geometric" if self.kind == "desirability" else "arithmetic"
         return f"{self.kind} ({mean} mean of " + ", ".join(parts) + f"), {b}"
 
@@ -254,8 +250,8 @@ def _parse_pairs(text: str, what: str, conv) -> dict:
 
 def property_values(columns: dict[str, np.ndarray], bound: str = "pred") -> dict[str, np.ndarray]:
     """σ (log10 S/cm), window (V), strength (MPa) from prediction columns of the chosen bound."""
-    return {k: np.asarray(columns[f"{p.column}_{bound}"], dtype=np.float64) for k, p in PROPERTIES.items()}
+    return {k: np.asarray(columns[p.column(bound)], dtype=np.float64) for k, p in PROPERTIES.items()}
 
 
 def needed_columns(bound: str = "pred") -> list[str]:
-    return [f"{p.column}_{bound}" for p in PROPERTIES.values()]
+    return [p.column(bound) for p in PROPERTIES.values()]

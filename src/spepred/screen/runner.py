@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 from spepred.data.output import neutralize_formulas
 from spepred.errors import InvalidValueError
 from spepred.files import atomic_write
-from spepred.screen.objectives import PROPERTIES, Objective, Threshold, property_values
+from spepred.data.columns import FORMULATION_COLUMNS, PROPERTIES
+from spepred.screen.objectives import PROPERTIES as OBJECTIVES, Objective, Threshold, property_values
 from spepred.screen.pareto import pareto_front
 from spepred.screen.spec import MAX_FORMULATIONS, ROW_COLUMN, Library, check_size
 from spepred.screen.store import ChunkStore, prediction_schema, write_text_atomic
@@ -32,11 +33,9 @@ SCREEN_COLUMNS = ("feasible", "score", "rank", "pareto_front")
 DEFAULT_CHUNK_ROWS = 50_000
 #: Columns of top.csv / pareto.csv (those present in the library).
 SUMMARY_COLUMNS = (
-    "rank", ROW_COLUMN, "monomer_smiles", "crosslinker", "crosslink_type", "filler", "filler_wt_pct", "salt",
-    "salt_molality_mol_kg", "mw_g_mol", "plasticized", "temperature_C", "sigma_S_cm_pred",
-    "log10_sigma_S_cm_lo", "log10_sigma_S_cm_hi", "esw_V_pred", "esw_V_lo", "esw_V_hi",
-    "strength_MPa_pred", "strength_MPa_lo", "strength_MPa_hi", "in_domain", "domain_similarity",
-    "score", "pareto_front",
+    "rank", ROW_COLUMN, *FORMULATION_COLUMNS,
+    *(c for p in PROPERTIES.values() for c in (p.quantity_pred, p.lo, p.hi)),
+    "in_domain", "domain_similarity", "score", "pareto_front",
 )
 
 
@@ -158,7 +157,7 @@ def summarize(
     """Rank the finished chunks, flag the Pareto front, write the result files."""
     timings = timings if timings is not None else {}
     bound = objective.bound
-    value_cols = sorted({f"{p.column}_{b}" for p in PROPERTIES.values() for b in {bound, "pred"}})
+    value_cols = sorted({p.column(b) for p in OBJECTIVES.values() for b in {bound, "pred"}})
     cols = [ROW_COLUMN, "status", "in_domain", *value_cols]
     data = _gather(store, cols)
     n = store.key["n_rows"]

@@ -26,24 +26,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spepred.data.schema import CONDITION_COLUMNS, CROSSLINK_TYPE_VALUES, FORMULATION_COLUMNS
+from spepred.data.columns import CONDITION_COLUMNS, FORMULATION_BY_NAME, FORMULATION_COLUMNS, LABELS, SPEC_COLUMNS
 from spepred.errors import ConfigError, InvalidValueError, SpepredError
 from spepred.values import MAX_RANGE_POINTS, NONE_WORDS, parse_bool, parse_number_or_range
 
-#: Spec keys -> what each holds (the text of the "unknown key" message lists them).
+#: Spec keys -> what each holds (the text of the "unknown key" message lists them): the
+#: library's own keys, then one per formulation column with an axis (declared in
+#: :mod:`spepred.data.columns`).
 SPEC_KEYS: dict[str, str] = {
     "name": "a name for the library (used in messages)",
     "input": "a formulation table (CSV/Parquet path) or a library source key such as polyinfo_candidates",
-    "monomers": "matrix monomer / repeat-unit SMILES (list)",
+    "monomers": SPEC_COLUMNS["monomers"].spec_help,
     "monomers_csv": "a CSV with a monomer_smiles (or smiles) column",
-    "crosslinkers": "crosslinker names or SMILES (list; 'none' for no crosslinker)",
-    "crosslink_type": "crosslink type(s) (default: inferred from the crosslinker)",
-    "fillers": "fillers with loadings: 'none', 'SiO2:5,10' or {name: SiO2, wt_pct: [5, 10]}",
-    "salts": "lithium salt names or SMILES (list)",
-    "salt_molality_mol_kg": "salt molalities in mol/kg (list or start:stop:step)",
-    "mw_g_mol": "polymer molecular weights in g/mol (list)",
-    "plasticized": "true / false (list)",
-    "temperature_C": "temperatures in °C (list or start:stop:step)",
+    **{key: col.spec_help for key, col in SPEC_COLUMNS.items()},
 }
 #: A screen is refused before it is planned when its library holds more formulations than
 #: this (``--max-formulations`` raises it): at about a million a minute on two cores that
@@ -307,30 +302,38 @@ def build_library(
     if monomers is not None:
         axes.append(Axis("monomers", pd.DataFrame({"monomer_smiles": monomers})))
 
-    crosslinkers = _texts(data, "crosslinkers", problems)
-    if crosslinkers is not None:
-        _check_chemistry(crosslinkers, "crosslinkers", "crosslinker", problems)
-        axes.append(Axis("crosslinkers", pd.DataFrame({"crosslinker": [_blank_none(x) for x in crosslinkers]})))
-    ctypes = _texts(data, "crosslink_type", problems)
-    if ctypes is not None:
-        for v in ctypes:
-            if v.casefold() not in CROSSLINK_TYPE_VALUES:
-                problems.append(f"crosslink_type: invalid value {v!r}: expected one of {', '.join(CROSSLINK_TYPE_VALUES)}")
-        axes.append(Axis("crosslink_type", pd.DataFrame({"crosslink_type": [v.casefold() for v in ctypes]})))
-    fillers = _fillers(data.get("fillers"), problems)
-    if fillers is not None:
-        axes.append(Axis("fillers", fillers))
-    salts = _texts(data, "salts", problems)
-    if salts is not None:
-        _check_chemistry(salts, "salts", "salt", problems)
-        axes.append(Axis("salts", pd.DataFrame({"salt": salts})))
-    for key in ("salt_molality_mol_kg", "mw_g_mol", "temperature_C"):
-        values = _numbers(data.get(key), key, problems)
-        if values is not None:
-            axes.append(Axis(key, pd.DataFrame({key: np.asarray(values, dtype=np.float64)})))
-    plast = _bools(data.get("plasticized"), problems)
-    if plast is not None:
-        axes.append(Axis("plasticized", pd.DataFrame({"plasticized": np.asarray(plast, dtype=bool)})))
+    # one axis per formulation column with a spec key, in table order (booleans last, as
+    # they always came): the order of the axes is the order of the library's rows
+    for col in sorted(SPEC_COLUMNS.values(), key=lambda c: c.kind == "bool"):
+        key = col.spec_key
+        if col.kind == "matrix" or data.get(key) is None:
+            continue  # monomers: above, with monomers_csv
+        if key == "fillers":  # a filler comes with its loadings: two columns, one axis
+            fillers = _fillers(data.get("fillers"), problems)
+            if fillers is not None:
+                axes.append(Axis("fillers", fillers))
+        elif col.kind == "chemicals":
+            texts = _texts(data, key, problems)
+            if texts is not None:
+                _check_chemistry(texts, key, col.name, problems)
+                if col.name != "salt":  # 'none' salt is a value (single-ion polymers)
+                    texts = [_blank_none(x) for x in texts]
+                axes.append(Axis(key, pd.DataFrame({col.name: texts})))
+        elif col.kind == "category":
+            texts = _texts(data, key, problems)
+            if texts is not None:
+                for v in texts:
+                    if v.casefold() not in col.choices:
+                        problems.append(f"{key}: invalid value {v!r}: expected one of {', '.join(col.choices)}")
+                axes.append(Axis(key, pd.DataFrame({col.name: [v.casefold() for v in texts]})))
+        elif col.kind == "number":
+            values = _numbers(data.get(key), key, problems, col)
+            if values is not None:
+                axes.append(Axis(key, pd.DataFrame({col.name: np.asarray(values, dtype=np.float64)})))
+        elif col.kind == "bool":
+            flags = _bools(data.get(key), problems, key)
+            if flags is not None:
+                axes.append(Axis(key, pd.DataFrame({col.name: np.asarray(flags, dtype=bool)})))
 
     if base is not None:
         set_by_axes = {c for a in axes for c in a.table.columns}
@@ -409,7 +412,7 @@ def _read_input(value: object, base_dir: Path, problems: list[str], *, max_rows:
         return None
     # numbers read from CSV arrive as text: make a column numeric when every cell parses,
     # else keep the text so that the predictor gives each bad row its status
-    for col in (*_NUMERIC, "log10_sigma_S_cm", "esw_V", "strength_MPa"):
+    for col in (*_NUMERIC, *LABELS):
         if col in table.columns and not pd.api.types.is_numeric_dtype(table[col].dtype):
             raw = table[col]
             num = pd.to_numeric(raw, errors="coerce")
@@ -459,7 +462,7 @@ def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] |
             if _blank_none(v) == "":
                 problems.append(f"monomers: invalid value {v!r}: expected a matrix SMILES")
         listed = [v for v in listed if _blank_none(v)]
-        _check_chemistry(listed, "monomers", "matrix", problems)
+        _check_chemistry(listed, "monomers", "monomer_smiles", problems)
     from_csv = None
     if data.get("monomers_csv") is not None:
         path = _resolve_path(data["monomers_csv"], "monomers_csv", base_dir, problems)
@@ -486,7 +489,7 @@ def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] |
                             problems.append(f"monomers_csv: {path.name} row {i + 1}: empty {col}: expected a matrix SMILES")
                             continue
                         from_csv.append(text)
-                    _check_chemistry(from_csv, f"monomers_csv ({path.name})", "matrix", problems, rows=True)
+                    _check_chemistry(from_csv, f"monomers_csv ({path.name})", "monomer_smiles", problems, rows=True)
     if listed is None and from_csv is None:
         return None
     # a polymer listed twice (inline and in the CSV, or in two spellings: [*]CCO[*] and
@@ -503,18 +506,16 @@ def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] |
     return list(out.values())
 
 
-def _check_chemistry(values: list[str], key: str, kind: str, problems: list[str], *, rows: bool = False) -> None:
-    """Resolve each distinct value once (the resolvers are cached); name every bad one."""
-    from spepred.chem.resolve import canonical_salt_label, resolve_crosslinkers, resolve_fillers, resolve_matrix
+def _check_chemistry(values: list[str], key: str, column: str, problems: list[str], *, rows: bool = False) -> None:
+    """Resolve each distinct value once with the column's own resolver (they are cached);
+    name every bad one."""
+    import importlib
 
-    resolver = {
-        "matrix": resolve_matrix,
-        "crosslinker": resolve_crosslinkers,
-        "filler": resolve_fillers,
-        "salt": canonical_salt_label,
-    }[kind]
+    col = FORMULATION_BY_NAME[column]
+    module, _, name = col.resolver.partition(":")
+    resolver = getattr(importlib.import_module(module), name)
     for i, v in enumerate(values):
-        if kind != "matrix" and _blank_none(v) == "" and kind != "salt":
+        if col.kind != "matrix" and column != "salt" and _blank_none(v) == "":
             continue
         try:
             resolver(v)
@@ -523,9 +524,9 @@ def _check_chemistry(values: list[str], key: str, kind: str, problems: list[str]
             problems.append(f"{key}{where}: {err}")
 
 
-def _parse_number(item: object, key: str, problems: list[str]) -> list[float]:
-    """A number, or a range ``start:stop:step`` (inclusive), as floats."""
-    spec = _NUMERIC.get(key)
+def _parse_number(item: object, key: str, problems: list[str], spec=None) -> list[float]:
+    """A number, or a range ``start:stop:step`` (inclusive), as floats, range-checked
+    against the column's declaration ``spec``."""
     unit = f" ({spec.unit})" if spec else ""
     if isinstance(item, bool):
         problems.append(f"{key}: invalid value {item!r}: expected a number{unit}")
@@ -548,9 +549,7 @@ def _parse_number(item: object, key: str, problems: list[str]) -> list[float]:
         if not math.isfinite(v):
             problems.append(f"{key}: invalid value {item!r}: expected a finite number{unit}")
         elif spec and not (spec.low <= v <= spec.high):
-            problems.append(
-                f"{key}: invalid value {_fmt(v)}: expected {spec.description} between {spec.low:g} and {spec.high:g} {spec.unit}"
-            )
+            problems.append(f"{key}: invalid value {_fmt(v)}: expected {spec.range_text}")
         else:
             good.append(v)
     return good
@@ -560,7 +559,7 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
 
 
-def _numbers(value: object, key: str, problems: list[str]) -> list[float] | None:
+def _numbers(value: object, key: str, problems: list[str], spec=None) -> list[float] | None:
     if value is None:
         return None
     items = _as_list(value)
@@ -569,20 +568,20 @@ def _numbers(value: object, key: str, problems: list[str]) -> list[float] | None
         return []
     out: list[float] = []
     for item in items:
-        out += _parse_number(item, key, problems)
+        out += _parse_number(item, key, problems, spec)
     return _dedupe(out, key, problems)
 
 
-def _bools(value: object, problems: list[str]) -> list[bool] | None:
+def _bools(value: object, problems: list[str], key: str = "plasticized") -> list[bool] | None:
     if value is None:
         return None
     out = []
     for item in _as_list(value):
         try:
-            out.append(parse_bool(item, field="plasticized"))
+            out.append(parse_bool(item, field=key))
         except InvalidValueError:
-            problems.append(f"plasticized: invalid value {item!r}: expected true or false")
-    return _dedupe(out, "plasticized", problems)
+            problems.append(f"{key}: invalid value {item!r}: expected true or false")
+    return _dedupe(out, key, problems)
 
 
 def parse_filler_text(text: str) -> dict:
@@ -622,7 +621,7 @@ def _fillers(value: object, problems: list[str]) -> pd.DataFrame | None:
         if len(problems) > before:
             continue
         wt = item.get("wt_pct")
-        pcts = [math.nan] if wt is None else _numbers(wt, "filler_wt_pct", problems) or []
+        pcts = [math.nan] if wt is None else _numbers(wt, "filler_wt_pct", problems, _NUMERIC["filler_wt_pct"]) or []
         for p in pcts:
             names.append(name)
             loads.append(p)

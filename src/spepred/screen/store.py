@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from spepred.errors import SpepredError
 # one atomic writer for all of spepred (umask mode, fsync, clear errors); importable from here
 from spepred.files import write_bytes_atomic, write_text_atomic
-from spepred.models.predictor import OUTPUT_COLUMNS
+from spepred.data.columns import OUTPUT_COLUMNS, OUTPUTS
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,8 @@ def hash_path(path: Path) -> str:
 
 
 # -- types of the library columns and of the prediction columns -------------------------
-_OUTPUT_TYPES = {
-    "repeat_unit_smiles": pa.string(),
-    "crosslinker_reacted_smiles": pa.string(),
-    "unseen_fragments": pa.int64(),
-    "in_domain": pa.bool_(),
-    "warnings": pa.string(),
-    "model_version": pa.string(),
-    "status": pa.string(),
-}
+_ARROW_TYPES = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
+_OUTPUT_TYPES = {name: _ARROW_TYPES[col.type] for name, col in OUTPUTS.items()}
 
 
 def arrow_type(values: np.ndarray | pd.Series) -> pa.DataType:

@@ -140,21 +140,17 @@ def check_tracking_uri(uri: str) -> None:
                 os.environ[k] = v
 
 
+_MLFLOW_TYPES = {"matrix": "string", "chemicals": "string", "category": "string", "number": "double", "bool": "boolean"}
+
+
 def _input_schema():
-    """The formulation columns the model accepts; only ``monomer_smiles`` is required."""
+    """The formulation columns the model accepts (declared in :mod:`spepred.data.columns`);
+    only ``monomer_smiles`` is required."""
     from mlflow.types.schema import ColSpec, Schema
 
-    cols = [ColSpec("string", "monomer_smiles")]
-    cols += [
-        ColSpec("string", c, required=False)
-        for c in ("crosslinker", "crosslink_type", "filler", "salt")
-    ]
-    cols += [
-        ColSpec("double", c, required=False)
-        for c in ("filler_wt_pct", "salt_molality_mol_kg", "mw_g_mol", "temperature_C")
-    ]
-    cols.append(ColSpec("boolean", "plasticized", required=False))
-    return Schema(cols)
+    from spepred.data.columns import FORMULATION
+
+    return Schema([ColSpec(_MLFLOW_TYPES[c.kind], c.name, required=c.required) for c in FORMULATION])
 
 
 #: The input example logged with the model; its real prediction gives the output schema.
