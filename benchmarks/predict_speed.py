@@ -12,7 +12,11 @@ generator, and the load average before and after (the machine is shared: numbers
 while others run are noisy).
 
 Run: SPEPRED_DATA_MIRROR=../shared/data python benchmarks/predict_speed.py [--rows 200000]
-     [--workers 1,2] [--seconds 20]
+     [--workers 1,2] [--seconds 20] [--small-batch-rows N]
+
+``--small-batch-rows 0`` runs every command and the server with the validation's small-batch
+loops switched off (``spepred.data.cells._SMALL``, 64 rows by default): whether that fast
+path earns its code is this table with and without it.
 """
 
 from __future__ import annotations
@@ -60,6 +64,17 @@ def load_average() -> str:
         return " / ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def spepred_command(small_rows: int | None) -> list[str]:
+    """``spepred`` as a subprocess, with the small-batch threshold set when asked."""
+    if small_rows is None:
+        return [sys.executable, "-m", "spepred.cli"]
+    code = (
+        "import sys, spepred.data.cells as c; c._SMALL = int(sys.argv.pop(1)); "
+        "from spepred.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    return [sys.executable, "-c", code, str(small_rows)]
 
 
 def serve_command(port: int, workers: int) -> list[str]:
@@ -140,7 +155,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", default="1", help="server processes to measure, e.g. 1,2")
     ap.add_argument("--connections", default="4,8", help="HTTP connections, e.g. 4,8")
+    ap.add_argument("--small-batch-rows", type=int, default=None,
+                    help="validation's small-batch threshold in every process (0: no fast path; default as shipped)")
     args = ap.parse_args()
+    global SPEPRED
+    SPEPRED = spepred_command(args.small_batch_rows)
     rows: list[tuple[str, str, str]] = []
     load_before = load_average()
     generator = "wrk" if shutil.which("wrk") else "httpx (wrk not installed)"
