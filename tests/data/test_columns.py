@@ -152,6 +152,21 @@ def test_each_column_names_the_value_the_row_and_what_was_expected(column, bad, 
     assert str(errors[0]).startswith(f"t.csv row 2: column '{column}' = '{bad}': ")
 
 
+@pytest.mark.parametrize(
+    "key, column, bad",
+    [("temperature_C", "temperature_C", 400.0), ("liquid_wt_pct", "liquid_wt_pct", 101.0),
+     ("liquids", "liquids", "DECX"), ("salts", "salt", "LiTFSX"), ("crosslinkers", "crosslinker", "PETA")],
+)
+def test_a_spec_and_a_table_refuse_a_value_in_the_same_words(key, column, bad):
+    """One parser per column: a library spec is checked by the table's own column specs."""
+    from spepred.screen.spec import LibrarySpecError, load_spec
+
+    _, errors = validate_columns({"monomer_smiles": [HEA], column: [bad]})
+    with pytest.raises(LibrarySpecError) as err:
+        load_spec({"monomers": [HEA], key: [bad]})
+    assert errors[0].reason in str(err.value)
+
+
 def test_the_loop_visits_every_declared_column_once():
     from spepred.data.validate import CHECK_ORDER
 

@@ -44,10 +44,11 @@ from spepred.errors import SpepredError
 
 SOURCE = "hatakeyama2022"
 LI_MASS_G_MOL = 6.94
-#: Liquid components are named by canonical SMILES, ``;``-separated, with their content.
+#: Liquid components are named by canonical SMILES, ``;``-separated, with their content
+#: (formulation columns declared in :mod:`spepred.data.columns`).
 LIQUID_COLUMNS = ("liquids", "liquid_wt_pct")
-#: Columns this converter adds beyond the formulation schema (kept beside the table until
-#: the schema declares them).
+#: Columns this converter fills beyond the review's: the liquid columns, and ``tg_C``, kept
+#: beside the table (not a formulation column).
 EXTRA_COLUMNS = (*LIQUID_COLUMNS, "tg_C")
 _COMPONENTS = tuple(f"component{i}" for i in range(1, 7))
 

@@ -507,21 +507,12 @@ def _monomers(data: Mapping, base_dir: Path, problems: list[str]) -> list[str] |
 
 
 def _check_chemistry(values: list[str], key: str, column: str, problems: list[str], *, rows: bool = False) -> None:
-    """Resolve each distinct value once with the column's own resolver (they are cached);
-    name every bad one."""
-    import importlib
-
-    col = FORMULATION_BY_NAME[column]
-    module, _, name = col.resolver.partition(":")
-    resolver = getattr(importlib.import_module(module), name)
-    for i, v in enumerate(values):
-        if col.kind != "matrix" and column != "salt" and _blank_none(v) == "":
-            continue
-        try:
-            resolver(v)
-        except SpepredError as err:
-            where = f" row {i + 1}" if rows else ""
-            problems.append(f"{key}{where}: {err}")
+    """Parse the values as the column's cells are parsed in a table (each distinct value
+    resolved once, by the column's own resolver); name every bad one."""
+    parsed = FORMULATION_BY_NAME[column].parse(np.asarray(values, dtype=object), len(values))
+    for i, _, reason in parsed.errors:
+        where = f" row {i + 1}" if rows else ""
+        problems.append(f"{key}{where}: {reason}")
 
 
 def _parse_number(item: object, key: str, problems: list[str], spec=None) -> list[float]:
@@ -544,15 +535,17 @@ def _parse_number(item: object, key: str, problems: list[str], spec=None) -> lis
     else:
         problems.append(f"{key}: invalid value {item!r}: expected a number{unit}")
         return []
-    good = []
-    for v in values:
-        if not math.isfinite(v):
-            problems.append(f"{key}: invalid value {item!r}: expected a finite number{unit}")
-        elif spec and not (spec.low <= v <= spec.high):
-            problems.append(f"{key}: invalid value {_fmt(v)}: expected {spec.range_text}")
-        else:
-            good.append(v)
-    return good
+    if any(math.isnan(v) for v in values):  # a table's empty cell; a spec level must be a number
+        problems.append(f"{key}: invalid value {item!r}: expected a finite number{unit}")
+        values = [v for v in values if not math.isnan(v)]
+    if spec is None:
+        return [v for v in values if math.isfinite(v)]
+    # checked as the column's cells are in a table: finite, within the declared range
+    parsed = spec.parse(np.asarray(values, dtype=np.float64), len(values))
+    for i, value, reason in parsed.errors:
+        shown = _fmt(value) if math.isfinite(value) else repr(item)
+        problems.append(f"{key}: invalid value {shown}: {reason}")
+    return [v for v, bad in zip(values, parsed.bad, strict=True) if not bad]
 
 
 def _fmt(v: float) -> str:
