@@ -465,9 +465,10 @@ def _info(args: argparse.Namespace, message: str) -> None:
 
 def render_screen_top(top, n: int = 10) -> str:
     """The best formulations of a screen as a chemist-readable table."""
+    columns = _table_columns()
     lines = [
-        f"{'rank':>4}  {'σ (S/cm)':>9}  {'window (V)':>10}  {'strength (MPa)':>14}  {'T (°C)':>6}  {'in domain':>9}  "
-        f"{'score':>5}  formulation"
+        f"{'rank':>4}  " + "  ".join(f"{h:>{w}}" for _, h, w, _, _ in columns)
+        + f"  {'T (°C)':>6}  {'in domain':>9}  {'score':>5}  formulation"
     ]
     for _, r in top.head(n).iterrows():
         parts = [str(r.get("monomer_smiles", ""))]
@@ -479,9 +480,11 @@ def render_screen_top(top, n: int = 10) -> str:
         if isinstance(r.get("salt"), str) and r["salt"]:
             m = r.get("salt_molality_mol_kg")
             parts.append(f"{r['salt']}" + (f" {m:g} mol/kg" if m is not None and m == m else ""))
+        if _liquid_text(r):
+            parts.append(_liquid_text(r).removeprefix(" | "))
+        values = "  ".join(f"{_quantity_text(p)(r[p.quantity_pred]):>{w}}" for p, _, w, _, _ in columns)
         lines.append(
-            f"{int(r['rank']):>4}  {_fmt_sigma(r['sigma_S_cm_pred']):>9}  {_fmt(r['esw_V_pred']):>10}  "
-            f"{_fmt(r['strength_MPa_pred'], 1):>14}  {_fmt(float(r.get('temperature_C', float('nan'))), 0):>6}  "
+            f"{int(r['rank']):>4}  {values}  {_fmt(float(r.get('temperature_C', float('nan'))), 0):>6}  "
             f"{'yes' if r['in_domain'] else 'NO':>9}  {_fmt(r['score']):>5}  {' | '.join(parts)}"
         )
     return "\n".join(lines)

@@ -329,3 +329,19 @@ def test_the_declarations_import_nothing_heavy():
     code = "import sys, spepred.data.columns; print(sorted({'numpy', 'pandas', 'rdkit'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_cli_screen_takes_liquid_axes(tmp_path, capsys):
+    out = tmp_path / "screen"
+    code, text, err = run_cli(
+        ["screen", "--monomers", HEA, "--liquids", "EC;DEC", "TEGDME", "--liquid-wt-pct", "30", "60",
+         "--workers", "1", "--no-plot", "--output", str(out)], capsys,
+    )
+    assert code == 0, err
+    assert "liquids EC;DEC 60 wt%" in text
+    pred = pd.read_parquet(out / "predictions.parquet")
+    assert len(pred) == 4 and (pred["status"] == "ok").all()
+    assert sorted(zip(pred["liquids"], pred["liquid_wt_pct"])) == [
+        ("EC;DEC", 30.0), ("EC;DEC", 60.0), ("TEGDME", 30.0), ("TEGDME", 60.0)]
+    code, _, err = run_cli(["screen", "--monomers", HEA, "--liquids", "DECX", "--output", str(tmp_path / "x")], capsys)
+    assert code == 2 and "liquids: unknown liquid 'DECX'; did you mean 'DEC'?" in err
