@@ -345,3 +345,31 @@ def test_cli_screen_takes_liquid_axes(tmp_path, capsys):
         ("EC;DEC", 30.0), ("EC;DEC", 60.0), ("TEGDME", 30.0), ("TEGDME", 60.0)]
     code, _, err = run_cli(["screen", "--monomers", HEA, "--liquids", "DECX", "--output", str(tmp_path / "x")], capsys)
     assert code == 2 and "liquids: unknown liquid 'DECX'; did you mean 'DEC'?" in err
+
+
+def test_the_validated_frame_hands_the_liquid_columns_to_feature_blocks(monkeypatch):
+    """Blocks read their columns from the validated frame: a block keyed by ``liquids`` and
+    a row block reading ``liquid_wt_pct`` see what the user gave (through a table, keywords
+    or a request alike, since all three are validated the same way)."""
+    from spepred.featurize import blocks
+    from spepred.featurize.formulation import FeaturizerConfig, FormulationFeaturizer
+    from spepred.models.predictor import _columns_of, formulation_rows
+
+    class LiquidProbe(blocks.KeyedBlock):
+        name = "liquid_probe"
+        key_columns = ("liquids",)
+
+        def _names(self):
+            return ["n_liquids"]
+
+        def compute(self, liquids: str) -> np.ndarray:
+            from spepred.chem.resolve import resolve_liquids
+
+            return np.array([len(resolve_liquids(liquids))], dtype=np.float32)
+
+    monkeypatch.setitem(blocks.BLOCKS, "liquid_probe", LiquidProbe)
+    featurizer = FormulationFeaturizer(FeaturizerConfig(blocks=("liquid_probe",)))
+    rows = formulation_rows(smiles=HEA, liquids=["EC", "DEC", "FEC"], liquid_wt_pct=60)
+    normalized, errors = validate_columns(_columns_of(rows))
+    assert errors == [] and normalized["liquid_wt_pct"][0] == 60 and normalized["plasticized"][0]
+    assert featurizer.transform(normalized).features[0, 0] == 3
