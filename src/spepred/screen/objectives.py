@@ -222,11 +222,6 @@ class Objective:
         return f"{self.kind} ({mean} mean of " + ", ".join(parts) + f"), {b}"
 
 
-def _log10(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(np.asarray(x, dtype=np.float64))
-
-
 def _range(text: str) -> tuple[float, float]:
     lo, sep, hi = text.partition(":")
     if not sep:
