@@ -5,7 +5,11 @@ each returning a :class:`Parsed`: one value per row and one error per bad cell (
 value, reason). Parsing is vectorized: a million screening rows hold a few hundred distinct
 building blocks, and text and number cells are parsed once per distinct value, with results
 identical to parsing every cell. Below :data:`_SMALL` rows plain loops beat pandas'
-per-call overhead (the single formulations of ``predict --smiles`` and HTTP).
+per-call overhead (the single formulations of ``predict --smiles`` and HTTP): kept because
+``benchmarks/predict_speed.py`` shows it (one formulation, interleaved in one process:
+``validate_columns`` 0.26 ms with it, 0.57 ms without; ``predict_records`` 6.09 ms vs
+6.96 ms, on a loaded 2-core machine). A column the table does not have is one value for
+every row, resolved once.
 """
 
 from __future__ import annotations
@@ -286,13 +290,16 @@ class Parsed:
     errors
         ``(row position, cell as given, reason)`` for every bad cell, row positions from 0.
     bad
-        Rows with an error in this column.
+        Rows with an error in this column (None: none).
     defaulted
-        Rows where the column's default stood in for a missing cell.
+        Rows where the column's default stood in for a missing cell (None: none).
     given
         Rows whose cell held anything at all (a bool column's explicit ``false``).
     resolved
         Chemical columns with chemistry checked: distinct text -> what the resolver gave.
+    codes, uniques
+        The distinct cells the resolver saw and each row's code into them (before a
+        canonical text replaced them), so that other rules reuse them.
     """
 
     values: np.ndarray
@@ -301,6 +308,8 @@ class Parsed:
     defaulted: np.ndarray | None = None
     given: np.ndarray | None = None
     resolved: dict[str, object] = field(default_factory=dict)
+    codes: np.ndarray | None = None
+    uniques: list[str] | None = None
 
 
 def _resolver(path: str) -> Callable[[str], object]:
@@ -308,9 +317,32 @@ def _resolver(path: str) -> Callable[[str], object]:
     return getattr(importlib.import_module(module), name)
 
 
+def _absent_text(spec, n: int, check_chemistry: bool) -> Parsed:
+    """A text column the table does not have: one value for every row (its default, or
+    ''), resolved once, without looking at n cells."""
+    value = spec.default if spec.has_default else ""
+    out = Parsed(np.full(n, value, dtype=object), codes=np.zeros(n, dtype=np.intp), uniques=[value])
+    if spec.has_default:
+        out.defaulted = np.ones(n, dtype=bool)
+    if spec.kind == "category" or not check_chemistry or not spec.resolver:
+        return out
+    if spec.kind == "matrix":  # required: never absent past validate_columns' header check
+        return _parse_text(spec, out.values, n, check_chemistry)
+    bad = np.zeros(n, dtype=bool)
+    out.resolved, _, _ = _check_unique(np.array([value], dtype=object), _resolver(spec.resolver), out.errors, bad[:1])
+    if out.errors:  # the default itself does not resolve: every row is bad
+        (_, v, reason), out.errors = out.errors[0], [(i, v, reason) for i in range(n)]
+        out.bad = np.ones(n, dtype=bool)
+    elif spec.canonical:
+        out.values = np.full(n, out.resolved[value], dtype=object)
+    return out
+
+
 def _parse_text(spec, column, n: int, check_chemistry: bool) -> Parsed:
-    values = _text_column(column, n) if column is not None else np.full(n, "", dtype=object)
-    out = Parsed(values, bad=np.zeros(n, dtype=bool), defaulted=np.zeros(n, dtype=bool))
+    if column is None:
+        return _absent_text(spec, n, check_chemistry)
+    values = _text_column(column, n)
+    out = Parsed(values, bad=np.zeros(n, dtype=bool))
     if spec.kind == "category":
         text = _map_text(values, str.casefold)
         known = _isin(text, frozenset([*spec.choices, ""]))
@@ -334,7 +366,7 @@ def _parse_text(spec, column, n: int, check_chemistry: bool) -> Parsed:
         out.bad |= skip
     if spec.resolver:
         resolved, codes, uniques = _check_unique(values, _resolver(spec.resolver), out.errors, out.bad, skip=skip)
-        out.resolved = resolved
+        out.resolved, out.codes, out.uniques = resolved, codes, uniques
         if spec.canonical:
             labels = np.empty(len(uniques), dtype=object)
             labels[:] = [resolved.get(v, v) for v in uniques]
@@ -345,8 +377,7 @@ def _parse_text(spec, column, n: int, check_chemistry: bool) -> Parsed:
 def _parse_number_cells(spec, column, n: int, check_chemistry: bool) -> Parsed:
     if column is None:
         values = np.full(n, spec.default if spec.default is not None else math.nan, dtype=np.float64)
-        defaulted = np.full(n, spec.has_default, dtype=bool)
-        return Parsed(values, bad=np.zeros(n, dtype=bool), defaulted=defaulted, given=np.zeros(n, dtype=bool))
+        return Parsed(values, defaulted=np.ones(n, dtype=bool) if spec.has_default else None)
     values, present = _number_column(column, n)
     out = Parsed(values, bad=np.zeros(n, dtype=bool), given=present)
     raw = None
@@ -370,22 +401,17 @@ def _parse_number_cells(spec, column, n: int, check_chemistry: bool) -> Parsed:
         missing = np.isnan(values)
         out.defaulted = missing & ~out.bad
         values = np.where(missing, float(spec.default), values)
-    else:
-        out.defaulted = np.zeros(n, dtype=bool)
     out.values = values
     return out
 
 
 def _parse_bool(spec, column, n: int, check_chemistry: bool) -> Parsed:
     if column is None:
-        return Parsed(
-            np.full(n, bool(spec.default), dtype=bool), bad=np.zeros(n, dtype=bool),
-            defaulted=np.zeros(n, dtype=bool), given=np.zeros(n, dtype=bool),
-        )
+        return Parsed(np.full(n, bool(spec.default), dtype=bool), given=np.zeros(n, dtype=bool))
     text = _map_text(_text_column(column, n), str.casefold)
     is_true = _isin(text, _TRUE)
     valid = is_true | _isin(text, _FALSE)
-    out = Parsed(is_true, bad=~valid, defaulted=np.zeros(n, dtype=bool), given=text != "")
+    out = Parsed(is_true, bad=~valid, given=text != "")
     if not valid.all():
         raw = _objects(column)
         out.errors.extend((int(i), raw[i], "expected true or false") for i in np.flatnonzero(~valid))

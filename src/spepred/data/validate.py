@@ -149,13 +149,11 @@ def validate_columns(
     # every column parses its own cells
     for spec in CHECK_ORDER:
         p = spec.parse(_column(table, spec.name), n, check_chemistry=check_chemistry)
-        errors.extend(RowError(source, _row_label(i), spec.name, value, why) for i, value, why in p.errors)
-        if spec.kind == "number":
-            # a default that stood in for a missing cell, on rows without an error so far
-            flags = _add_flag(flags, p.defaulted & ~bad, f"{spec.name}_default")
-        elif p.defaulted is not None:
-            flags = _add_flag(flags, p.defaulted, f"{spec.name}_default")
-        if p.bad is not None:
+        if p.defaulted is not None:
+            # numbers: a default that stood in for a missing cell, on rows without an error so far
+            flags = _add_flag(flags, p.defaulted & ~bad if spec.kind == "number" else p.defaulted, f"{spec.name}_default")
+        if p.errors:
+            errors.extend(RowError(source, _row_label(i), spec.name, value, why) for i, value, why in p.errors)
             bad |= p.bad
         cols[spec.name] = p.values
         parsed[spec.name] = p
@@ -167,9 +165,10 @@ def validate_columns(
         if empty_ct.any():
             from spepred.chem.resolve import infer_crosslink_type
 
-            xl = parsed["crosslinker"].resolved
-            implied = {v: infer_crosslink_type(r) for v, r in xl.items()}
-            inferred = _map_text(cols["crosslinker"], lambda v: implied.get(v, "none"))
+            xl = parsed["crosslinker"]
+            implied = np.empty(len(xl.uniques), dtype=object)
+            implied[:] = [infer_crosslink_type(xl.resolved[v]) if v in xl.resolved else "none" for v in xl.uniques]
+            inferred = implied[xl.codes]
             cols["crosslink_type"] = np.where(empty_ct, inferred, ct)
             flags = _add_flag(flags, empty_ct & (inferred != "none"), "crosslink_type_inferred")
     else:
@@ -188,10 +187,15 @@ def validate_columns(
 
     # liquids make a formulation plasticized: an empty plasticized cell is read as true, an
     # explicit false is a contradiction (plasticized alone, an unnamed liquid, stays valid)
-    has_liquids = ~_map_text(cols["liquids"], is_none_word, dtype=bool)
+    if _column(table, "liquids") is None:
+        has_liquids = np.zeros(n, dtype=bool)
+    else:
+        has_liquids = ~_map_text(cols["liquids"], is_none_word, dtype=bool)
     if has_liquids.any():
         plast = parsed["plasticized"]
-        said_false = has_liquids & plast.given & ~plast.values & ~plast.bad
+        said_false = has_liquids & plast.given & ~plast.values
+        if plast.bad is not None:
+            said_false &= ~plast.bad
         for i in np.flatnonzero(said_false):
             errors.append(
                 RowError(source, _row_label(i), "plasticized", _objects(_column(table, "plasticized"))[i],
@@ -202,15 +206,16 @@ def validate_columns(
         inferred = has_liquids & ~cols["plasticized"]
         cols["plasticized"] = cols["plasticized"] | has_liquids
         flags = _add_flag(flags, inferred & ~said_false, "plasticized_from_liquids")
-    with np.errstate(invalid="ignore"):
-        liquid = np.nan_to_num(cols["liquid_wt_pct"]) > 0
-    unnamed = liquid & ~has_liquids & ~cols["plasticized"]
-    for i in np.flatnonzero(unnamed):
-        errors.append(
-            RowError(source, _row_label(i), "liquid_wt_pct", cols["liquid_wt_pct"][i],
-                     "a liquid content was given but no liquids (name them, or say plasticized)")
-        )
-    bad |= unnamed
+    if _column(table, "liquid_wt_pct") is not None:
+        with np.errstate(invalid="ignore"):
+            liquid = np.nan_to_num(cols["liquid_wt_pct"]) > 0
+        unnamed = liquid & ~has_liquids & ~cols["plasticized"]
+        for i in np.flatnonzero(unnamed):
+            errors.append(
+                RowError(source, _row_label(i), "liquid_wt_pct", cols["liquid_wt_pct"][i],
+                         "a liquid content was given but no liquids (name them, or say plasticized)")
+            )
+        bad |= unnamed
 
     if require_labels:
         no_label = np.all([np.isnan(cols[c]) for c in LABELS], axis=0)

@@ -545,6 +545,8 @@ def _parse_number(item: object, key: str, problems: list[str], spec=None) -> lis
     for i, value, reason in parsed.errors:
         shown = _fmt(value) if math.isfinite(value) else repr(item)
         problems.append(f"{key}: invalid value {shown}: {reason}")
+    if parsed.bad is None:
+        return list(values)
     return [v for v, bad in zip(values, parsed.bad, strict=True) if not bad]
 
 
