@@ -625,6 +625,8 @@ def _add_axis_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from spepred.data.columns import OBJECTIVE_PROPERTIES, PROPERTIES
+
     parser = argparse.ArgumentParser(
         prog="spepred",
         description=(
@@ -683,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-defaults", action="store_true", help="with --data: add the built-in sources too"
     )
     tr.add_argument(
-        "--targets", action="append", metavar="T", help="sigma, esw, strength (comma-separated; default all)"
+        "--targets", action="append", metavar="T", help=", ".join(PROPERTIES) + " (comma-separated; default all)"
     )
     tr.add_argument("--model-dir", default="models/default", help="bundle directory (models/default)")
     tr.add_argument(
@@ -762,11 +764,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--output", required=True, help="output directory (resumable: rerun to continue)")
     sc.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="predictions file format (parquet)")
     sc.add_argument(
-        "--objective", choices=("desirability", "weighted", "sigma", "window", "strength"), default="desirability",
+        "--objective", choices=("desirability", "weighted", *OBJECTIVE_PROPERTIES), default="desirability",
         help="ranking: desirability (geometric mean of ramps, default), weighted (arithmetic), or one property",
     )
     sc.add_argument("--weights", help="weights of the combined objectives, e.g. sigma=2,window=1,strength=1")
-    sc.add_argument("--ranges", help="poor:good ramps, e.g. sigma=1e-5:1e-3,window=4:5,strength=1:20 (S/cm, V, MPa)")
+    sc.add_argument(
+        "--ranges",
+        help="poor:good ramps, e.g. sigma=1e-5:1e-3,window=4:5,strength=1:20 ("
+        + ", ".join(p.quantity_unit for p in OBJECTIVE_PROPERTIES.values()) + ")",
+    )
     sc.add_argument("--bound", choices=("pred", "lo"), default="pred", help="rank by the prediction or the lower 90%% bound")
     sc.add_argument("--require", action="append", metavar="COND", help="threshold, e.g. 'window>=4.5' (repeatable)")
     sc.add_argument("--in-domain-only", action="store_true", help="rank only formulations inside the applicability domain")
