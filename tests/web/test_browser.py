@@ -191,10 +191,11 @@ def test_compare_two_formulations_and_share_by_url(page, server, browser):
     third = page.locator("#compare-tbl tbody tr").nth(2)
     assert "filler LLZTO 10 wt %" in third.inner_text() and "with EC (plasticized)" in third.inner_text()
     answer = _api(server, {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PEGDA", "filler": "LLZTO",
-                           "filler_wt_pct": 10, "plasticized": True, "salt": "LiTFSI", "temperature_C": 25})
+                           "filler_wt_pct": 10, "plasticized": True, "liquids": "EC", "salt": "LiTFSI",
+                           "temperature_C": 25})
     assert float(third.locator("td.sigma").inner_text()) == pytest.approx(answer["sigma_S_cm_pred"], rel=0.01)
     assert page.locator("#compare-plot polyline").count() == 3
-    assert "liquid=EC" in page.url
+    assert "liquid=EC" in page.url and "liquids=EC" in page.url  # the liquid goes to the API, not only the page
     page.evaluate("() => document.getElementById('compare').scrollIntoView()")
     _shot(page, "web_compare.png")
     # a new page opened on the shared address shows the same formulation and answer

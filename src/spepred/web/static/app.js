@@ -47,10 +47,10 @@
       f[k] = NUMERIC.has(k) && isFinite(Number(v)) ? Number(v) : v;  // non-numbers go as typed: the API says why
     }
     if ($("plasticized").checked) f.plasticized = true;
+    if (liquid()) f.liquids = liquid();  // the API's `liquids` (names or SMILES, ';'-separated)
     if (!("temperature_C" in f)) f.temperature_C = 25;
     return f;
   }
-  // the liquid's name is the page's own: the model (and the API) take only `plasticized`
   function liquid() { return $("liquid").value.trim(); }
   function fillForm(f) {
     for (const k of FIELDS) if (k in f) $(k).value = f[k];
