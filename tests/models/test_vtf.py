@@ -66,6 +66,42 @@ def test_transform_replaces_the_temperature_columns_by_x():
     assert monotone_constraints(names) == "(0,0,-1)"
 
 
+def test_only_some_rows_read_x_the_others_keep_temperature():
+    t = np.array([0.0, 50.0, 80.0])
+    X = _features(t, np.array([1.0, 2.0, 3.0]))
+    dry = np.array([True, False, True])
+    Xv, names = VtfTemperature().transform(X, NAMES, t, np.full(3, 250.0), only=dry)
+    assert names == [*NAMES, VTF_FEATURE]
+    temp = [names.index(n) for n in TEMPERATURE_FEATURES]
+    assert np.isnan(Xv[dry][:, temp]).all() and np.isfinite(Xv[~dry][:, temp]).all()
+    assert np.isfinite(Xv[dry, -1]).all() and np.isnan(Xv[~dry, -1]).all()
+    np.testing.assert_array_equal(Xv[~dry, :-1], X[~dry])
+    assert monotone_constraints(names) == "(0,1,-1,0,-1)"
+    with pytest.raises(ConfigError, match="one flag per row"):
+        VtfTemperature().transform(X, NAMES, t, np.full(3, 250.0), only=dry[:2])
+
+
+def test_dry_only_booster_is_monotone_in_temperature_for_both_kinds_of_row():
+    from spepred.models.train import fit_booster
+
+    rng = np.random.default_rng(1)
+    n = 600
+    t = rng.uniform(-20, 120, n)
+    a = rng.normal(size=n)
+    dry = rng.random(n) < 0.5
+    tg = rng.uniform(200, 280, n)
+    v = VtfTemperature()
+    y = a - np.where(dry, 0.6 * np.minimum(v.x(t, tg), 40), 1.5 * 1000 / (t + 273.15)) + rng.normal(0, 0.3, n)
+    X = _features(t, a)
+    Xv, names = v.transform(X, NAMES, t, tg, only=dry)
+    booster = fit_booster(Xv, y, None, {**PARAMS, "monotone_constraints": monotone_constraints(names)}, 40)
+    grid = np.arange(-60.0, 150.0, 2.0)
+    for is_dry in (True, False):
+        Xg = _features(grid, np.full(len(grid), 0.3))
+        Xq, _ = v.transform(Xg, NAMES, grid, np.full(len(grid), 240.0), only=np.full(len(grid), is_dry))
+        assert np.all(np.diff(booster.inplace_predict(Xq)) >= -1e-6)
+
+
 def test_without_tg_it_is_the_plain_model():
     from spepred.models.train import fit_booster
 

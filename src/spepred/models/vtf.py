@@ -16,7 +16,8 @@ falls as T rises: ``log10 σ = log10 A − b·x`` with ``b = B·log10(e)/1000``.
   through ``x`` (the ``conditions.temperature_C`` and ``conditions.inv_temperature`` columns
   are replaced by it) under a monotone-decreasing constraint, so the learned temperature
   response is free in shape but is a function of the distance from each polymer's own T0,
-  and σ never falls on heating.
+  and σ never falls on heating. With ``only=`` it applies to some rows (the dry systems,
+  where segmental motion of the polymer carries the ions) and the others keep T and 1000/T.
 * :class:`TwoStageVtf` — **strict VTF**: a booster without temperature features predicts
   log10 σ at the reference ``x_ref`` (``T − T0 = 100 K``, i.e. T = Tg + 50 K), and a
   pseudo-activation ``b`` carries it along ``x``: ``log10 σ = A_ref − b (x − x_ref)``.
@@ -105,23 +106,43 @@ class VtfTemperature:
         temperature_C,
         tg_K=None,
         fallback_tg_K: float | None = None,
+        *,
+        only=None,
     ) -> tuple[np.ndarray, list[str]]:
         """VTF-x features: the temperature columns of ``X`` replaced by one ``x`` column
-        (appended last). ``tg_K=None`` returns ``X`` and the names unchanged."""
+        (appended last). ``tg_K=None`` returns ``X`` and the names unchanged.
+
+        ``only`` (a boolean mask of rows) limits VTF-x to those rows: the temperature columns
+        are kept, NaN on those rows, and ``x`` is NaN on the others, so every row reads its
+        temperature through exactly one of the two (and, under
+        :func:`monotone_constraints`, σ stays non-decreasing in T on both).
+        """
         names = list(feature_names)
         if tg_K is None:
             return X, names
         missing = [n for n in TEMPERATURE_FEATURES if n not in names]
         if missing:
             raise ConfigError(f"VTF-x needs the temperature features {missing}; got {len(names)} others")
-        keep = [i for i, n in enumerate(names) if n not in TEMPERATURE_FEATURES]
         x = self.x(temperature_C, tg_K, fallback_tg_K).astype(X.dtype, copy=False)
-        return np.column_stack([X[:, keep], x]), [names[i] for i in keep] + [VTF_FEATURE]
+        if only is None:
+            keep = [i for i, n in enumerate(names) if n not in TEMPERATURE_FEATURES]
+            return np.column_stack([X[:, keep], x]), [names[i] for i in keep] + [VTF_FEATURE]
+        only = np.asarray(only, dtype=bool)
+        if only.shape != (len(X),):
+            raise ConfigError(f"only: expected one flag per row ({len(X)}), got shape {only.shape}")
+        out = np.column_stack([X, np.where(only, x, np.nan).astype(X.dtype)])
+        temp = [i for i, n in enumerate(names) if n in TEMPERATURE_FEATURES]
+        out[np.ix_(only, temp)] = np.nan
+        return out, names + [VTF_FEATURE]
 
 
 def monotone_constraints(feature_names: Sequence[str]) -> str:
-    """XGBoost ``monotone_constraints`` for VTF-x features: σ decreasing in ``x`` only."""
-    return "(" + ",".join("-1" if n == VTF_FEATURE else "0" for n in feature_names) + ")"
+    """XGBoost ``monotone_constraints`` for VTF-x features: σ decreasing in ``x`` and, where
+    the temperature columns are kept (``only``), increasing in T and decreasing in 1000/T."""
+    from spepred.models.config import MONOTONE
+
+    cons = {**MONOTONE, VTF_FEATURE: -1}
+    return "(" + ",".join(str(cons.get(n, 0)) for n in feature_names) + ")"
 
 
 def curve_slope(x, y, curves, min_points: int = 3, x_max: float | None = None) -> tuple[float, int]:
