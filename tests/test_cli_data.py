@@ -1,6 +1,7 @@
 """CLI: data build and featurize, through the real main()."""
 
 import pandas as pd
+import pytest
 
 from spepred.cli import main
 from tests.conftest import FIXTURES, needs_mirror
@@ -13,6 +14,7 @@ def test_help_lists_commands(capsys):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_data_build_prints_a_card(mirror, tmp_path, capsys):
     out = tmp_path / "formulations.parquet"
     assert main(["data", "build", "--output", str(out)]) == 0
@@ -27,6 +29,16 @@ def test_data_build_offline_says_what_is_missing(no_mirror, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "MISSING bradford2023" in text
     assert set(pd.read_parquet(out)["source"]) == {"pei2025_review"}
+
+
+def test_data_build_without_output_writes_nothing(no_mirror, tmp_path, monkeypatch, capsys):
+    """`data build` prints the card; the table is written only where --output says (train
+    never read data/processed/formulations.parquet: it builds the table itself)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "build", "--offline"]) == 0
+    text = capsys.readouterr().out
+    assert "data hash" in text and "wrote" not in text
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_featurize_accounts_for_every_row(tmp_path, capsys):

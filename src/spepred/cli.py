@@ -52,7 +52,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         kwargs["sources"] = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     _, card = api.build_data(output=args.output, download=not args.offline, **kwargs)
     print(card.render())
-    print(f"\nwrote {args.output}")
+    if args.output:
+        print(f"\nwrote {args.output}")
     return 0
 
 
@@ -641,11 +642,14 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="build the harmonized formulation table")
     data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
     build = data_sub.add_parser(
-        "build", help="review records + public datasets -> data/processed/formulations.parquet"
+        "build", help="review records + public datasets -> the formulation table and its data card"
     )
     _add_common(build)
     build.add_argument(
-        "--output", default="data/processed/formulations.parquet", help="Parquet file to write"
+        "--output",
+        default=None,
+        help="also write the table to this Parquet file (default: only print the card; "
+        "`spepred train` builds the same table itself)",
     )
     build.add_argument(
         "--offline",
