@@ -9,6 +9,16 @@ from pathlib import Path
 
 import pytest
 
+# One thread per training and per XGBoost call inside the suite, set before anything loads
+# XGBoost or OpenMP (subprocesses and notebook kernels inherit it): the suite is dominated by
+# trainings, and on a shared 2-core machine two threads each spin-wait for the other's core
+# (a tiny training took 217 s with two threads against 17 s with one).
+os.environ["SPEPRED_N_JOBS"] = "1"
+os.environ["OMP_NUM_THREADS"] = "1"
+#: Notebook 02 trains on this many rows per default source when the suite runs it (its own
+#: default, for users, is all of them).
+os.environ.setdefault("SPEPRED_NOTEBOOK_SAMPLE_ROWS", "300")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REVIEW = SHARED / "seed" / "pei2025-crosslinked-spe-review.txt"
@@ -89,10 +99,25 @@ def tiny_tg_config():
 
 @pytest.fixture(scope="session")
 def tiny_trained(tmp_path_factory):
-    """Train once on the tiny table into a temporary SQLite store and bundle directory."""
+    """Train once on the tiny table into a temporary bundle directory, without MLflow (a new
+    SQLite store costs more than the training): ``(report, None, root)``. Tests of the
+    MLflow run take :func:`tiny_tracked`."""
     from spepred.api import train
 
     root = tmp_path_factory.mktemp("tiny-train")
+    report = train(
+        [TINY], model_dir=root / "bundle", track=False, cv_folds=3, tg_data=TINY_TG, tg_config=tiny_tg_config(),
+    )
+    return report, None, root
+
+
+@pytest.fixture(scope="session")
+def tiny_tracked(tmp_path_factory):
+    """Train once on the tiny table into a temporary SQLite store and bundle directory:
+    ``(report, tracking_uri, root)``, ``report.run`` the MLflow run."""
+    from spepred.api import train
+
+    root = tmp_path_factory.mktemp("tiny-tracked")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     report = train(
         [TINY], model_dir=root / "bundle", tracking_uri=uri, experiment="tiny", cv_folds=3,

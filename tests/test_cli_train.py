@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from spepred.cli import main
 from tests.conftest import FIXTURES
@@ -10,6 +11,7 @@ from tests.conftest import FIXTURES
 TINY = FIXTURES / "tiny_train.csv"
 
 
+@pytest.mark.slow
 def test_train_on_a_users_table(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code = main(

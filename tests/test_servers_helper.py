@@ -21,6 +21,7 @@ def test_a_server_that_exits_fails_with_its_log(tmp_path):
         wait_healthy(proc, f"http://127.0.0.1:{free_port()}/health", log, what="fake server", timeout_s=60)
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_fails_at_the_deadline_with_its_log(tmp_path):
     log = tmp_path / "server.log"
     with open(log, "w") as out:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from spepred.data.schema import require_valid
 from tests.conftest import TINY
@@ -54,6 +55,7 @@ def test_anchor_features_follow_the_published_recipe():
     assert X[2, ANCHOR_BITS:-3].sum() > 0  # single-ion polymer: the [Li+] fingerprint
 
 
+@pytest.mark.slow
 def test_models_run_on_the_same_folds_and_report_honestly():
     rows = _tiny()
     folds = curve_folds(rows, 3, seed=0)

@@ -131,6 +131,7 @@ def _features(smiles: list[str]) -> np.ndarray:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(word=words, shift=st.integers(0, 5), times=st.integers(1, 3))
+@pytest.mark.slow
 def test_any_frame_gives_one_feature_vector_and_one_prediction(word, shift, times):
     shift %= len(word)
     rotated = word[shift:] + word[:shift]

@@ -43,6 +43,7 @@ def test_bradford_converter_on_a_tiny_file(tmp_path):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_build_from_review_and_mirror_is_idempotent(mirror, tmp_path):
     out = tmp_path / "f.parquet"
     table, card = build_data(out)

@@ -58,6 +58,7 @@ def new_rows() -> pd.DataFrame:
     return pd.concat(picked, ignore_index=True)
 
 
+@pytest.mark.slow
 def test_the_featurizer_takes_a_few_rows_of_each_new_source(new_rows):
     assert set(new_rows["source"]) == {"hatakeyama2022", "literature"}
     assert {"gel", "dry_network", "composite"} <= set(new_rows["regime"])

@@ -45,6 +45,7 @@ def test_components_are_classified_by_net_charge(smiles, polymer, kind):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_every_measurement_is_accounted_for(converted):
     rows, notes = converted
     line = next(n for n in notes if "measurements" in n)
@@ -58,6 +59,7 @@ def test_every_measurement_is_accounted_for(converted):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_molality_from_the_mole_ratio(converted):
     rows, _ = converted
     row = rows.set_index("record_id").loc["hatakeyama2022:1"]  # PEO / LiClO4, 0.909/0.0455
@@ -68,6 +70,7 @@ def test_molality_from_the_mole_ratio(converted):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_a_gel_names_its_liquid_and_its_content(converted):
     rows, _ = converted
     row = rows.set_index("record_id").loc["hatakeyama2022:100"]  # PEO / EC / LiPF6 (mol)
@@ -78,6 +81,7 @@ def test_a_gel_names_its_liquid_and_its_content(converted):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_groups_are_papers_and_unreferenced_rows_share_one(converted):
     rows, _ = converted
     raw = pd.read_csv(HATA / "Composite-2022-03-16-1.csv").set_index("id")
@@ -93,6 +97,7 @@ def test_groups_are_papers_and_unreferenced_rows_share_one(converted):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_rows_pass_the_schema_and_are_featurized(converted):
     from spepred import api
 
@@ -109,6 +114,7 @@ def test_rows_pass_the_schema_and_are_featurized(converted):
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_data_build_reports_labels_per_regime(mirror):
     table, card = build_formulations(("pei2025_review", "hatakeyama2022"))
     per = card.labels_per_regime["hatakeyama2022"]

@@ -87,6 +87,7 @@ numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(cells, cells, numbers, numbers), min_size=1, max_size=12))
+@pytest.mark.slow
 def test_every_row_is_either_valid_or_reported(rows):
     table = pd.DataFrame(rows, columns=["monomer_smiles", "crosslinker", "temperature_C", "filler_wt_pct"])
     normalized, errors = validate_formulations(table)

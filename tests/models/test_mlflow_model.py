@@ -22,6 +22,9 @@ from spepred.models.predictor import OUTPUT_COLUMNS
 from tests.conftest import skip_unless_required
 from tests.models.conftest import TINY
 
+#: every test here opens a new MLflow SQLite store (about ten seconds each)
+pytestmark = pytest.mark.slow
+
 QUERY = pd.DataFrame(
     [
         {"monomer_smiles": "C=CC(=O)OCCO", "crosslinker": "PETEA", "salt": "LiTFSI", "temperature_C": 25.0},
@@ -50,8 +53,8 @@ def _model_info(uri: str, model_uri: str):
         mlflow.set_tracking_uri(None)
 
 
-def test_signature_names_every_prediction_column_with_its_type(tiny_trained):
-    report, uri, _ = tiny_trained
+def test_signature_names_every_prediction_column_with_its_type(tiny_tracked):
+    report, uri, _ = tiny_tracked
     outputs = _model_info(uri, report.run["registered"]).signature.outputs
     assert outputs is not None, "the logged signature has no outputs"
     types = {c.name: c.type.name for c in outputs.inputs}
@@ -62,8 +65,8 @@ def test_signature_names_every_prediction_column_with_its_type(tiny_trained):
     assert types["status"] == types["warnings"] == "string"
 
 
-def test_pyfunc_returns_the_predictions_only_one_row_per_input_row(tiny_trained, mlflow_state):
-    report, uri, _ = tiny_trained
+def test_pyfunc_returns_the_predictions_only_one_row_per_input_row(tiny_tracked, mlflow_state):
+    report, uri, _ = tiny_tracked
     mlflow_state.set_tracking_uri(uri)
     out = mlflow_state.pyfunc.load_model(report.run["champion"]).predict(QUERY)
     assert list(out.columns) == list(OUTPUT_COLUMNS)  # no input column first
@@ -83,8 +86,8 @@ def test_every_successful_training_moves_the_champion_alias(tmp_path, mlflow_sta
     assert champion.run_id == second.run["run_id"]
 
 
-def test_the_training_data_is_the_runs_input_dataset(tiny_trained, mlflow_state):
-    report, uri, _ = tiny_trained
+def test_the_training_data_is_the_runs_input_dataset(tiny_tracked, mlflow_state):
+    report, uri, _ = tiny_tracked
     run = mlflow_state.MlflowClient(uri).get_run(report.run["run_id"])
     inputs = run.inputs.dataset_inputs
     assert len(inputs) == 1
@@ -96,8 +99,8 @@ def test_the_training_data_is_the_runs_input_dataset(tiny_trained, mlflow_state)
     assert f'"num_rows": {n_rows}' in ds.profile
 
 
-def test_the_environment_can_be_rebuilt_without_an_index_serving_spepred(tiny_trained, mlflow_state):
-    report, uri, _ = tiny_trained
+def test_the_environment_can_be_rebuilt_without_an_index_serving_spepred(tiny_tracked, mlflow_state):
+    report, uri, _ = tiny_tracked
     mlflow_state.set_tracking_uri(uri)
     requirements = Path(mlflow_state.pyfunc.get_model_dependencies(report.run["registered"])).read_text()
     names = {line.split("==")[0].strip().lower() for line in requirements.splitlines() if line.strip()}
@@ -149,7 +152,7 @@ def test_a_notebooks_tracking_uri_is_used_and_left_as_it_was(tmp_path, monkeypat
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_spark_udf_returns_the_named_prediction_columns(tiny_trained, mlflow_state):
+def test_spark_udf_returns_the_named_prediction_columns(tiny_tracked, mlflow_state):
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         skip_unless_required("no Java runtime (.ci/run installs one)")
     try:
@@ -162,7 +165,7 @@ def test_spark_udf_returns_the_named_prediction_columns(tiny_trained, mlflow_sta
 
     from spepred.screen.spark import spark_session
 
-    report, uri, _ = tiny_trained
+    report, uri, _ = tiny_tracked
     mlflow_state.set_tracking_uri(uri)
     spark = spark_session("local[1]")
     try:
@@ -197,10 +200,10 @@ def test_spark_udf_returns_the_named_prediction_columns(tiny_trained, mlflow_sta
     reason="set SPEPRED_TEST_ENV_MANAGER=virtualenv (or uv) to rebuild the model's environment "
     "(pyenv or uv, and PyPI or a pip cache, needed; takes minutes)",
 )
-def test_mlflow_models_serve_rebuilds_the_environment(tiny_trained, tmp_path):
+def test_mlflow_models_serve_rebuilds_the_environment(tiny_tracked, tmp_path):
     from tests._servers import free_port, stop, wait_healthy
 
-    report, uri, _ = tiny_trained
+    report, uri, _ = tiny_tracked
     manager = os.environ["SPEPRED_TEST_ENV_MANAGER"]
     port = free_port()
     exe = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or "mlflow"

@@ -23,8 +23,8 @@ QUERY = [
 ]
 
 
-def test_mlflow_models_serve_matches_the_bundle(tiny_trained, tmp_path):
-    report, uri, _ = tiny_trained
+def test_mlflow_models_serve_matches_the_bundle(tiny_tracked, tmp_path):
+    report, uri, _ = tiny_tracked
     port = free_port()
     exe = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or "mlflow"
     log = tmp_path / "serve.log"

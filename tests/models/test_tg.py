@@ -112,6 +112,7 @@ def fitted(sample):
     return TgModel(config).fit(sample["psmiles"], sample["Tg_K"])
 
 
+@pytest.mark.slow
 def test_no_polymer_in_two_folds(fitted):
     cv = fitted.cv_predictions_
     assert (cv.groupby("polymer_key")["fold"].nunique() == 1).all()
@@ -121,17 +122,20 @@ def test_no_polymer_in_two_folds(fitted):
         assert rows["polymer_key"].nunique() == 1 and rows["fold"].nunique() == 1
 
 
+@pytest.mark.slow
 def test_cross_validation_beats_the_mean(fitted):
     assert fitted.beats_baseline
     assert fitted.metrics_["r2"] > 0.5 > fitted.baseline_metrics_["r2"]
 
 
+@pytest.mark.slow
 def test_overfits_its_training_set(fitted, sample):
     pred = fitted.predict(sample["psmiles"])["Tg_K_pred"].to_numpy()
     train_mae = float(np.mean(np.abs(pred - sample["Tg_K"].to_numpy())))
     assert train_mae < 10.0 < fitted.metrics_["mae"]
 
 
+@pytest.mark.slow
 def test_intervals(fitted, sample):
     cv = fitted.cv_predictions_
     covered = ((cv["Tg_K"] >= cv["Tg_K_lo"]) & (cv["Tg_K"] <= cv["Tg_K_hi"])).mean()
@@ -152,6 +156,7 @@ def test_intervals(fitted, sample):
     assert out["domain_similarity"].iloc[0] == 1.0
 
 
+@pytest.mark.slow
 def test_invalid_psmiles_is_reported_not_raised(fitted):
     query = pd.Series(["*CCO*", BAD_SMILES, "", "*CC(*)c1ccccc1"], index=[10, 11, 12, 13])
     out = fitted.predict(query)
@@ -172,6 +177,7 @@ def test_fit_lists_every_bad_row():
     assert BAD_SMILES in str(info.value)
 
 
+@pytest.mark.slow
 def test_save_load_round_trip(fitted, tmp_path):
     directory = fitted.save(tmp_path / "tg")
     assert sorted(p.suffix for p in directory.iterdir()) == [".json", ".npy", ".npy", ".ubj"]  # no pickle
@@ -184,6 +190,7 @@ def test_save_load_round_trip(fitted, tmp_path):
 
 
 @pytest.mark.parametrize("name", [MODEL_FILE, FPS_FILE])
+@pytest.mark.slow
 def test_an_altered_file_is_refused(fitted, tmp_path, name):
     directory = fitted.save(tmp_path / "tg")
     with open(directory / name, "ab") as fh:

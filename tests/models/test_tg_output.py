@@ -199,6 +199,7 @@ def test_a_bad_tg_table_is_refused_before_training(tmp_path, monkeypatch):
     assert main(["train", "--data", str(TINY), "--tg-data", str(bad), "--no-track", "--model-dir", str(tmp_path / "m")]) == 2
 
 
+@pytest.mark.slow
 def test_training_without_tg_data_writes_the_note(tmp_path):
     report = train([TINY], model_dir=tmp_path / "m", track=False, cv_folds=2, tg_data=False)
     meta = json.loads((report.bundle_dir / "bundle.json").read_text())

@@ -22,10 +22,11 @@ QUERY = pd.DataFrame(
 )
 
 
-def test_the_run_has_metrics_artifacts_and_a_registered_model(tiny_trained):
+@pytest.mark.slow
+def test_the_run_has_metrics_artifacts_and_a_registered_model(tiny_tracked):
     import mlflow
 
-    report, uri, _ = tiny_trained
+    report, uri, _ = tiny_tracked
     client = mlflow.MlflowClient(uri)
     run = client.get_run(report.run["run_id"])
     metrics = run.data.metrics
@@ -49,10 +50,11 @@ def test_the_run_has_metrics_artifacts_and_a_registered_model(tiny_trained):
     assert versions and versions[0].run_id == run.info.run_id
 
 
-def test_registered_pyfunc_gives_the_bundle_predictions(tiny_trained):
+@pytest.mark.slow
+def test_registered_pyfunc_gives_the_bundle_predictions(tiny_tracked):
     import mlflow
 
-    report, uri, _ = tiny_trained
+    report, uri, _ = tiny_tracked
     mlflow.set_tracking_uri(uri)
     model = mlflow.pyfunc.load_model(report.run["registered"])
     from_mlflow = model.predict(QUERY)
@@ -160,3 +162,18 @@ def test_the_curves_row_counts_curves_not_polymers():
     rows = {r["who"]: r["groups"] for r in metrics_rows({"sigma": t})}
     assert rows == {"model": 4, "mean baseline": 4, "model, curves": 30}
     assert "held-out σ(T) curves" in metrics_table({"sigma": {**t, "cv_scheme": "group_kfold"}})
+
+
+def test_the_suite_trains_with_one_thread_and_the_default_is_set_by_environment(monkeypatch):
+    """Every TrainConfig / TgConfig made in the suite uses one thread (tests/conftest.py
+    sets $SPEPRED_N_JOBS=1); outside it the default is two, and a bad value is one line."""
+    from spepred.errors import ConfigError
+    from spepred.models.config import DEFAULT_N_JOBS, N_JOBS_ENV, TrainConfig
+    from spepred.models.tg import TgConfig
+
+    assert TrainConfig().n_jobs == TgConfig().n_jobs == 1
+    monkeypatch.delenv(N_JOBS_ENV)
+    assert TrainConfig().n_jobs == TgConfig().n_jobs == DEFAULT_N_JOBS == 2
+    monkeypatch.setenv(N_JOBS_ENV, "many")
+    with pytest.raises(ConfigError, match=r"\$SPEPRED_N_JOBS='many': expected a whole number of threads >= 1"):
+        TrainConfig()

@@ -43,6 +43,7 @@ def test_native_predictions_are_bit_identical(bundle_dir, model):
     np.testing.assert_array_equal(xgb_native.as_xgboost(native).inplace_predict(X), reference.inplace_predict(X))
 
 
+@pytest.mark.slow
 def test_prediction_process_does_not_import_the_xgboost_package(bundle_dir):
     """The point of the native path: no xgboost/sklearn/scipy import on the predict path."""
     code = (

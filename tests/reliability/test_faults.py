@@ -279,6 +279,7 @@ def _serve(upstream: Path, key: str, content: bytes) -> None:
 
 
 @needs_mirror
+@pytest.mark.slow
 def test_data_build_with_a_truncated_download_fails_on_the_checksum(upstream, tmp_path, capsys):
     from spepred.cli import main
     from spepred.data import sources

@@ -91,6 +91,7 @@ def test_parse_smiles_gives_a_molecule_or_one_clear_error(value):
 
 @FUZZ
 @given(st.one_of(smiles_like, weird_text))
+@pytest.mark.slow
 def test_resolvers_give_a_result_or_one_clear_error(text):
     for resolver in (resolve_matrix, resolve_crosslinkers, resolve_fillers, resolve_salt):
         try:
@@ -101,6 +102,7 @@ def test_resolvers_give_a_result_or_one_clear_error(text):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(row, min_size=1, max_size=6))
+@pytest.mark.slow
 def test_predict_returns_every_row_with_a_status(predictor, rows):
     table = pd.DataFrame(rows)
     table.index = [f"r{i}" for i in range(len(table))]  # the caller's index must come back

@@ -69,6 +69,7 @@ def test_did_you_mean_on_a_huge_name_is_fast():
 
 
 @pytest.mark.parametrize("name", ACCEPTED_WORST)
+@pytest.mark.slow
 def test_largest_accepted_matrix_molecules_cost_bounded_cpu(predictor, name):
     table = pd.DataFrame([{"monomer_smiles": ACCEPTED_WORST[name], "crosslinker": "PETEA"}])
     t0 = time.process_time()

@@ -42,11 +42,13 @@ OPERATIONS = (
 )
 
 
+@pytest.mark.slow
 def test_every_operation_is_fuzzed(api_schema):
     assert {r.ok().label for r in api_schema.get_all_operations()} == set(OPERATIONS)
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
+@pytest.mark.slow
 def test_openapi_contract(api_schema, label):
     """Schemathesis against the served OpenAPI schema: generated and mutated requests (wrong
     types, missing and extra fields, boundary values) for every operation, with all its
@@ -87,6 +89,7 @@ bodies = st.one_of(formulation, st.lists(formulation, max_size=5), json_values)
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(body=bodies)
+@pytest.mark.slow
 def test_arbitrary_json_never_5xx(client, body):
     r = client.post("/predict", content=json.dumps(body), headers={"content-type": "application/json"})
     assert r.status_code in (200, 422), (r.status_code, r.text[:500])

@@ -289,6 +289,7 @@ def test_smiles_column_option_and_case(model, tmp_path, capsys):
         assert rc == 0 and out.rstrip().endswith((",ok", ",\"ok\"")), (name, err)
 
 
+@pytest.mark.slow
 def test_predict_input_is_streamed_in_chunks(model, tmp_path, capsys, monkeypatch):
     from spepred.models.predictor import Predictor
 

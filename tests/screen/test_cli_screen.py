@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from spepred.cli import main
 
 
+@pytest.mark.slow
 def test_screen_command_end_to_end(tmp_path, capsys, bundle):
     out = tmp_path / "out"
     code = main(

@@ -21,6 +21,7 @@ def brute_force(points: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("k", [2, 3, 4])
 @pytest.mark.parametrize("seed", range(8))
+@pytest.mark.slow
 def test_matches_brute_force_with_ties(k, seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 1500))
@@ -37,6 +38,7 @@ def test_matches_brute_force_with_ties(k, seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.slow
 def test_continuous_values_and_anticorrelated_fronts(seed):
     rng = np.random.default_rng(100 + seed)
     P = rng.normal(size=(3000, 3))

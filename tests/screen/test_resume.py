@@ -59,6 +59,7 @@ def test_output_columns_are_those_of_predict_input(tmp_path, bundle):
     assert res.n_rows == 90 and res.stats["chunks_computed"] == 3
 
 
+@pytest.mark.slow
 def test_interrupted_run_recomputes_only_the_rest(tmp_path, bundle):
     out = tmp_path / "run"
     kw = dict(output=out, model=bundle, workers=1, chunk_rows=10, plot=False)
@@ -91,6 +92,7 @@ def test_altered_chunk_is_recomputed(tmp_path, bundle):
     assert res.stats["chunks_reused"] == 2 and res.stats["chunks_computed"] == 1
 
 
+@pytest.mark.slow
 def test_other_library_or_model_is_never_reused(tmp_path, bundle, tiny_trained):
     out = tmp_path / "run"
     api.screen(SMALL, output=out, model=bundle, workers=1, chunk_rows=30, plot=False)
@@ -112,6 +114,7 @@ def test_refuses_a_directory_that_is_not_a_screen(tmp_path, bundle):
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_killed_process_resumes(tmp_path, bundle):
     """A real SIGKILL in the middle of a run (worker processes included)."""
     out = tmp_path / "killed"

@@ -82,6 +82,7 @@ def test_input_table_crossed_with_crosslinkers(tmp_path):
     assert t["temperature_C"].tolist() == ["25", "25", "bad", "bad"]
 
 
+@pytest.mark.slow
 def test_polyinfo_candidates_through_the_source_registry(mirror):
     lib = load_spec({"input": "polyinfo_candidates", "crosslinkers": ["PETEA", "PEGDA", "HDI", "TEGDMA", "none"]})
     assert lib.n_rows == 19_704 * 5

@@ -38,6 +38,7 @@ from spepred.errors import ConfigError, ModelBundleError, RowError, TableValidat
 from spepred.files import sha256_file
 from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
 from spepred.featurize.formulation import as_text_array
+from spepred.models.config import default_n_jobs
 from spepred.models.domain import ApplicabilityDomain
 from spepred.models.intervals import binned_quantiles, conformal_quantile, interval
 from spepred.models.metrics import regression_metrics
@@ -76,7 +77,7 @@ class TgConfig:
     alpha: float = 0.1  # 1 - interval coverage
     featurizer: FeaturizerConfig = field(default_factory=lambda: FeaturizerConfig(blocks=TG_BLOCKS))
     xgb: dict = field(default_factory=lambda: dict(DEFAULT_TG_XGB))
-    n_jobs: int = 2
+    n_jobs: int = field(default_factory=default_n_jobs)
     domain_min_similarity: float = 0.4
     domain_max_unseen: int = 4
 
