@@ -72,7 +72,20 @@ SHIPPED_PATH = "models/default"
 #: Recipes screened on this evaluation: name -> changes to :class:`TrainConfig` (the
 #: featurizer's by ``featurizer``, the σ booster's by ``xgb_sigma``). ``default`` is
 #: today's :class:`TrainConfig`.
-CANDIDATES: dict[str, dict] = {"default": {}}
+CANDIDATES: dict[str, dict] = {
+    "default": {},
+    # window and strength as shipped on 2026-12-01: every feature but the oxidation block
+    # (fingerprints included), half of them per tree
+    "esw_strength_all_features": {
+        "features": {"sigma": ["*", "!oxidation.*"], "esw": ["*", "!oxidation.*"], "strength": ["*", "!oxidation.*"]},
+        "xgb_esw": {"colsample_bytree": 0.5},
+        "xgb_strength": {"colsample_bytree": 0.5},
+    },
+    # the oxidation block alone (no liquid signal)
+    "esw_strength_oxidation_only": {
+        "features": {"sigma": ["*", "!oxidation.*"], "esw": ["oxidation.*"], "strength": ["oxidation.*"]},
+    },
+}
 PREDICTORS = ("model", "regime_mean", "shipped")
 
 
@@ -108,10 +121,11 @@ def candidate_config(name: str, **base) -> TrainConfig:
     cfg = TrainConfig(**base)
     if "featurizer" in changes:
         cfg = cfg.with_(featurizer=FeaturizerConfig(**changes.pop("featurizer")))
-    if "xgb_sigma" in changes:
-        xgb = {k: dict(v) for k, v in cfg.xgb.items()}
-        xgb["sigma"].update(changes.pop("xgb_sigma"))
-        cfg = cfg.with_(xgb=xgb)
+    xgb = {k: dict(v) for k, v in cfg.xgb.items()}
+    for target in list(xgb):
+        if f"xgb_{target}" in changes:
+            xgb[target].update(changes.pop(f"xgb_{target}"))
+    cfg = cfg.with_(xgb=xgb)
     return cfg.with_(**changes)
 
 

@@ -143,3 +143,21 @@ def test_every_row_is_featurized_or_reported(rows):
             assert not np.isnan(result.features[i, 0])  # fingerprint present
         else:
             assert np.isnan(result.features[i]).all()
+
+
+def test_oxidation_block_pools_matrix_and_reacted_crosslinker():
+    """Ether-rich PEO against nitrile-rich PAN; a crosslinker's own groups join the pool
+    and dilute the matrix's."""
+    from spepred.featurize.blocks import OxidationBlock
+
+    block = OxidationBlock(FeaturizerConfig())
+    names = [n.split(".", 1)[1] for n in block.feature_names]
+    peo = dict(zip(names, block.compute("[*]CCO[*]", "none"), strict=True))
+    pan = dict(zip(names, block.compute("[*]CC([*])C#N", "none"), strict=True))
+    assert peo["ether_O_per_heavy_atom"] > 0.2 and peo["nitrile_per_heavy_atom"] == 0
+    assert pan["nitrile_per_heavy_atom"] > 0.1 and pan["ether_O_per_heavy_atom"] == 0
+    assert peo["crosslinker_heavy_atom_frac"] == 0
+    with_xl = dict(zip(names, block.compute("[*]CC([*])C#N", "PEGDA"), strict=True))
+    assert 0 < with_xl["crosslinker_heavy_atom_frac"] < 1
+    assert with_xl["ether_O_per_heavy_atom"] > 0 and with_xl["ester_per_heavy_atom"] > 0
+    assert with_xl["nitrile_per_heavy_atom"] < pan["nitrile_per_heavy_atom"]

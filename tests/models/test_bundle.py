@@ -111,3 +111,61 @@ def test_read_bundle_meta_is_the_loaded_version_and_identity(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelBundleError, match="not a spepred model bundle"):
         read_bundle_meta(tmp_path / "empty")
+
+
+def _rewrite_meta(bundle_dir, edit) -> None:
+    from spepred.models.bundle import _sha256
+
+    meta = json.loads((bundle_dir / "bundle.json").read_text())
+    edit(meta)
+    (bundle_dir / "bundle.json").write_text(json.dumps(meta))
+    manifest = json.loads((bundle_dir / "manifest.json").read_text())
+    manifest["files"]["bundle.json"] = _sha256(bundle_dir / "bundle.json")
+    (bundle_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_targets_keep_their_own_features_and_regime_quantiles(bundle_copy):
+    meta = json.loads((bundle_copy / "bundle.json").read_text())
+    esw = meta["targets"]["esw"]
+    assert esw["features"] and all(f.startswith(("oxidation.", "conditions.plasticized", "liquid.")) for f in esw["features"])
+    assert "features" not in meta["targets"]["sigma"] or not any(
+        f.startswith("oxidation.") for f in meta["targets"]["sigma"]["features"]
+    )
+    assert "regime_metrics" in esw and "regimes" in esw["conformal_bins"]
+    bundle = load_bundle(bundle_copy)
+    cols = bundle.feature_index("esw")
+    assert [bundle.meta["feature_names"][i] for i in cols] == esw["features"]
+
+
+def test_bundles_without_target_features_or_regime_quantiles_still_load(bundle_copy):
+    """A bundle of before per-target features and per-regime intervals: its targets read
+    every feature (the shipped bundle of 2026-12-01 is one; its pinned predictions are
+    tests/models/test_pinned_predictions.py)."""
+
+    def strip(meta):
+        for t in meta["targets"].values():
+            t.pop("regime_metrics", None)
+            (t.get("conformal_bins") or {}).pop("regimes", None)
+
+    _rewrite_meta(bundle_copy, strip)
+    bundle = load_bundle(bundle_copy)
+    assert "regime_metrics" not in bundle.targets["esw"]
+
+
+def test_bad_regime_quantiles_and_unknown_target_features_are_refused(bundle_copy, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(bundle_copy, other)
+
+    def bad_bins(meta):
+        meta["targets"]["sigma"]["conformal_bins"]["regimes"] = {"gel": {"n": 40, "q_all": 1.0, "q": [1.0]}}
+
+    _rewrite_meta(bundle_copy, bad_bins)
+    with pytest.raises(ModelBundleError, match="regime 'gel': 1 quantiles for 2 bin edges"):
+        load_bundle(bundle_copy)
+
+    def unknown_feature(meta):
+        meta["targets"]["esw"]["features"] = ["oxidation.no_such_feature"]
+
+    _rewrite_meta(other, unknown_feature)
+    with pytest.raises(ModelBundleError, match="reads feature"):
+        load_bundle(other)

@@ -91,9 +91,10 @@ def test_a_tiny_set_can_be_overfit():
 
     cfg = TrainConfig(targets=("sigma",), cv_folds=3)
     result = train_models(require_valid(table), cfg)
-    booster = result.targets["sigma"].booster
+    target = result.targets["sigma"]
     X = result.featurizer.transform(require_valid(table)).features
-    fit = booster.inplace_predict(X)
+    cols = [result.featurizer.feature_names.index(f) for f in target.features]
+    fit = target.booster.inplace_predict(X[:, cols])
     assert np.mean(np.abs(fit - table["log10_sigma_S_cm"].to_numpy())) < 0.1
 
 
@@ -138,6 +139,8 @@ def test_crosslinked_queries_are_warned_when_the_model_fails_on_crosslinked_syst
     report, _, root = tiny_trained
     bundle = load_bundle(report.bundle_dir)
     bundle.targets["sigma"]["crosslinked_metrics"] = {"n": 7.0, "mae": 0.9, "baseline_mae": 0.5, "beats_baseline": 0.0}
+    for t in bundle.targets.values():  # a bundle from before the per-regime verdicts
+        t.pop("regime_metrics", None)
     p = Predictor(bundle)
     out = p.predict(
         pd.DataFrame(
@@ -151,6 +154,40 @@ def test_crosslinked_queries_are_warned_when_the_model_fails_on_crosslinked_syst
     assert out["status"].tolist() == ["ok", "ok"]
     assert "7 crosslinked systems" in out["warnings"].iloc[0]
     assert "crosslinked systems" not in out["warnings"].iloc[1]
+
+
+def test_queries_are_warned_for_the_regimes_where_the_model_loses_to_their_mean(tiny_trained):
+    from spepred.models.bundle import load_bundle
+    from spepred.models.predictor import Predictor
+
+    report, _, root = tiny_trained
+    bundle = load_bundle(report.bundle_dir)
+    assert set(bundle.targets["sigma"]["regime_metrics"]) <= {"dry_linear", "dry_network", "gel", "composite"}
+    for t in bundle.targets.values():
+        t["regime_metrics"] = {}
+    bundle.targets["esw"]["regime_metrics"] = {
+        "gel": {"n": 37.0, "mae": 0.52, "baseline_mae": 0.50, "beats_baseline": 0.0, "coverage_90": 0.9},
+        "dry_network": {"n": 14.0, "mae": 0.40, "baseline_mae": 0.54, "beats_baseline": 1.0, "coverage_90": 0.9},
+    }
+    bundle.targets["sigma"]["crosslinked_metrics"] = {"n": 7.0, "mae": 0.9, "baseline_mae": 0.5, "beats_baseline": 0.0}
+    p = Predictor(bundle)
+    out = p.predict(
+        pd.DataFrame(
+            {
+                "monomer_smiles": ["C=CC(=O)OCCO", "C=CC(=O)OCCO"],
+                "crosslinker": ["PETEA", "PETEA"],
+                "plasticized": [True, False],
+                "temperature_C": [25.0, 25.0],
+            }
+        )
+    )
+    assert out["status"].tolist() == ["ok", "ok"]
+    gel, dry = out["warnings"].tolist()
+    assert "esw_V: on the 37 gel systems" in gel and "MAE 0.52" in gel and "for a gel formulation" in gel
+    assert "gel systems" not in dry and "dry network systems" not in dry
+    # the per-regime verdicts replace the crosslinked one
+    assert "crosslinked systems" not in gel + dry
+    assert "gel" in p.regime_warnings() and "dry_network" not in p.regime_warnings()
 
 
 def test_the_curves_row_counts_curves_not_polymers():

@@ -237,6 +237,55 @@ class SaltBlock(KeyedBlock):
         return np.array([*D.anion_descriptors(comp.smiles), 0.0], dtype=np.float32)
 
 
+class OxidationBlock(KeyedBlock):
+    """Oxidation chemistry of the whole network, for the electrochemical window (and the
+    strength): how much of it is ether, carbonate, ester, nitrile, fluorinated carbon,
+    amide / urethane / urea, hydroxyl, acid, amine, sulfonyl and aromatic ring.
+
+    Anodic stability is set by the most easily oxidized groups of everything the electrode
+    touches, so the matrix components *and* the reacted crosslinkers are pooled (the
+    transport block describes the matrix alone): each group's count per heavy atom, averaged
+    over the components. Ethers and hydroxyls oxidize first (PEO near 3.8-4 V), nitriles,
+    carbonates and C-F bonds last. Identity-free on purpose: a window model with ~100 labels
+    cannot afford fingerprints.
+    """
+
+    name = "oxidation"
+    key_columns = ("monomer_smiles", "crosslinker")
+    GROUPS = (
+        "ether_O",
+        "ethylene_oxide",
+        "carbonate",
+        "ester",
+        "nitrile",
+        "CF",
+        "urethane",
+        "urea",
+        "amide",
+        "hydroxyl",
+        "carboxylic_acid",
+        "amine",
+        "sulfonyl",
+    )
+
+    def _names(self) -> Sequence[str]:
+        return [*(f"{g}_per_heavy_atom" for g in self.GROUPS), "aromatic_atom_frac", "crosslinker_heavy_atom_frac"]
+
+    def compute(self, monomer_smiles: str, crosslinker: str) -> np.ndarray:
+        units = [c.smiles for c in resolve_matrix(monomer_smiles)]
+        reacted = [c.reacted_smiles for c in resolve_crosslinkers(crosslinker) if c.reacted_smiles]
+        smiles = units + reacted
+        counts = np.array([D.group_counts(s) for s in smiles], dtype=np.float64)
+        general = np.array([D.general_descriptors(s) for s in smiles], dtype=np.float64)
+        heavy = np.maximum(general[:, D.GENERAL_NAMES.index("heavy_atoms")], 1.0)
+        idx = [D.GROUP_NAMES.index(g) for g in self.GROUPS]
+        density = (counts[:, idx] / heavy[:, None]).mean(axis=0)
+        aromatic = general[:, D.GENERAL_NAMES.index("aromatic_atom_frac")].mean()
+        # how much of the pooled network the crosslinkers make up (0 without one)
+        xl_frac = heavy[len(units):].sum() / heavy.sum()
+        return np.array([*density, aromatic, xl_frac], dtype=np.float32)
+
+
 class RowBlock:
     """Base class: a block computed per row (vectorized), not per distinct key."""
 
@@ -323,6 +372,7 @@ BLOCKS = {
     "crosslinker": CrosslinkerBlock,
     "filler": FillerBlock,
     "salt": SaltBlock,
+    "oxidation": OxidationBlock,
     "conditions": ConditionsBlock,
     "coordination": CoordinationBlock,
 }

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 FEATURIZER_VERSION = "1"
 _GATHER_CHUNK = 1 << 17
 _KEY_SEP = "\x1f"  # unit separator: never in SMILES or chemical names
-DEFAULT_BLOCKS = ("matrix", "transport", "crosslinker", "filler", "salt", "conditions", "coordination")
+DEFAULT_BLOCKS = ("matrix", "transport", "crosslinker", "filler", "salt", "oxidation", "conditions", "coordination")
 
 
 def as_text_array(values) -> np.ndarray:

@@ -12,6 +12,7 @@ _BLOCK = {
     "salt": "salt",
     "conditions": "",
     "coordination": "",
+    "oxidation": "network: matrix and crosslinkers",
     "orbital": "xTB",
     "aux": "auxiliary model",
 }

@@ -158,6 +158,15 @@ class Bundle:
     #: the Tg model (:class:`spepred.models.tg.TgModel`); None when the bundle has none
     tg: Any = None
 
+    def feature_index(self, key: str) -> list[int] | None:
+        """Columns of the featurizer's matrix that target ``key``'s booster reads (``None``:
+        all of them, as in bundles written before targets had their own features)."""
+        wanted = self.meta["targets"][key].get("features")
+        if not wanted:
+            return None
+        where = {n: i for i, n in enumerate(self.meta["feature_names"])}
+        return [where[n] for n in wanted]
+
     @property
     def tg_note(self) -> str:
         """Why the bundle has no Tg model ('' when it has one)."""
@@ -199,12 +208,15 @@ def write_bundle(result, directory: str | Path) -> Path:
                 "conformal_bins": tr.conformal_bins,
                 "curve_metrics": tr.curve_metrics,
                 "crosslinked_metrics": tr.crosslinked_metrics,
+                "regime_metrics": tr.regime_metrics,
                 "label_range": tr.label_range,
                 "metrics": tr.metrics,
                 "baseline_metrics": tr.baseline_metrics,
                 "beats_baseline": tr.beats_baseline,
                 "fold_mae": tr.fold_mae,
             }
+            if tr.features is not None and tr.features != result.featurizer.feature_names:
+                targets[key]["features"] = tr.features  # absent: every feature
         domain_params = result.domain.save(tmp)
         digest = hashlib.sha256()
         for key in sorted(targets):
@@ -525,7 +537,13 @@ def load_bundle(directory: str | Path, *, booster_loader: Callable[[Path], Any] 
         except Exception as err:  # XGBoost's C++ errors; the file passed its checksum
             first = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
             raise ModelBundleError(f"{directory}: {info['model_file']} is not an XGBoost model ({first})") from None
-        if booster.feature_names and list(booster.feature_names) != meta["feature_names"]:
+        wanted = info.get("features") or meta["feature_names"]
+        unknown = sorted(set(wanted) - set(meta["feature_names"]))
+        if unknown:
+            raise ModelBundleError(
+                f"{directory}: target {key!r} reads feature(s) the layout does not have, e.g. {unknown[:3]}"
+            )
+        if booster.feature_names and list(booster.feature_names) != list(wanted):
             raise ModelBundleError(f"{directory}: {info['model_file']} has a different feature schema")
         boosters[key] = booster
     for name in sorted(files):

@@ -59,10 +59,19 @@ class FeaturizerMeta(_Strict):
     version: str
 
 
+class RegimeBins(_Strict):
+    """One regime's own conformal quantiles (bundles before them have none)."""
+
+    n: int = Field(ge=0)
+    q_all: FiniteNonNegative
+    q: list[FiniteNonNegative] = Field(max_length=65)
+
+
 class ConformalBins(_Strict):
     edges: list[float] = Field(max_length=64)
     q: list[float] = Field(max_length=65)
     q_crosslinked: float | None = None
+    regimes: dict[str, RegimeBins] | None = Field(default=None, max_length=16)
 
     @field_validator("q")
     @classmethod
@@ -71,6 +80,17 @@ class ConformalBins(_Strict):
         if edges is not None and len(q) != len(edges) + 1:
             raise ValueError(f"{len(q)} quantiles for {len(edges)} bin edges (expected {len(edges) + 1})")
         return q
+
+    @field_validator("regimes")
+    @classmethod
+    def _regime_bins_match_edges(cls, regimes, info):
+        edges = info.data.get("edges")
+        for name, r in (regimes or {}).items():
+            if edges is not None and len(r.q) != len(edges) + 1:
+                raise ValueError(
+                    f"regime {name!r}: {len(r.q)} quantiles for {len(edges)} bin edges (expected {len(edges) + 1})"
+                )
+        return regimes
 
 
 class TargetMeta(_Strict):
@@ -88,6 +108,10 @@ class TargetMeta(_Strict):
     metrics: dict[str, float | None]
     baseline_metrics: dict[str, float | None]
     beats_baseline: bool
+    #: the features the booster reads (absent: all of them; bundles before it)
+    features: list[str] | None = Field(default=None, max_length=MAX_FEATURES)
+    #: regime -> {n, mae, baseline_mae, beats_baseline, coverage_90} (absent before it)
+    regime_metrics: dict[str, dict[str, float]] | None = Field(default=None, max_length=16)
 
 
 class DomainMeta(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from fnmatch import fnmatchcase
 
 from spepred.data.columns import PROPERTIES, Property
 from spepred.errors import ConfigError
@@ -44,6 +45,37 @@ MONOTONE = {
     "conditions.temperature_C": 1,
     "conditions.inv_temperature_1000_per_K": -1,
 }
+#: Monotone constraints of the other targets: a liquid never makes a network stronger
+#: (it swells and plasticizes it); the model may still find no difference.
+MONOTONE_BY_TARGET = {
+    "strength": {"conditions.plasticized": -1},
+}
+
+#: Which features each target's model reads: ``fnmatch`` patterns over the feature names,
+#: applied in order, ``!`` excluding what the earlier ones took. Window and strength have
+#: 10**2 labels or fewer: a handful of chemistry features, no fingerprints (chosen on the
+#: held-out-paper evaluation, ``benchmarks/regimes.py``; docs/benchmarks.md section 9).
+#: σ reads everything but the oxidation block, which is the window's.
+DEFAULT_FEATURES = {
+    "sigma": ("*", "!oxidation.*"),
+    "esw": ("oxidation.*", "conditions.plasticized", "liquid.*"),
+    "strength": ("oxidation.*", "conditions.plasticized"),
+}
+
+
+def select_features(names: list[str], patterns) -> list[int]:
+    """Indices (in layout order) of the features ``patterns`` keep (see
+    :data:`DEFAULT_FEATURES`); ``None`` keeps every feature."""
+    if patterns is None:
+        return list(range(len(names)))
+    keep = [False] * len(names)
+    for pattern in patterns:
+        exclude = pattern.startswith("!")
+        pat = pattern[1:] if exclude else pattern
+        for i, n in enumerate(names):
+            if fnmatchcase(n, pat):
+                keep[i] = not exclude
+    return [i for i, k in enumerate(keep) if k]
 
 DEFAULT_XGB = {
     "sigma": {
@@ -55,14 +87,15 @@ DEFAULT_XGB = {
         "colsample_bytree": 0.5,
         "reg_lambda": 1.0,
     },
-    # ten labels: shallow, heavily regularized trees
+    # 10**2 labels or fewer, on a handful of features (DEFAULT_FEATURES): shallow,
+    # heavily regularized trees that see every feature
     "esw": {
         "n_estimators": 150,
         "learning_rate": 0.05,
         "max_depth": 2,
         "min_child_weight": 1.0,
         "subsample": 1.0,
-        "colsample_bytree": 0.5,
+        "colsample_bytree": 1.0,
         "reg_lambda": 5.0,
     },
     "strength": {
@@ -71,7 +104,7 @@ DEFAULT_XGB = {
         "max_depth": 2,
         "min_child_weight": 1.0,
         "subsample": 1.0,
-        "colsample_bytree": 0.5,
+        "colsample_bytree": 1.0,
         "reg_lambda": 5.0,
     },
 }
@@ -99,6 +132,9 @@ class TrainConfig:
     alpha: float = 0.1  # 1 - interval coverage
     featurizer: FeaturizerConfig = field(default_factory=FeaturizerConfig)
     xgb: dict = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_XGB.items()})
+    #: target -> feature-name patterns (see :data:`DEFAULT_FEATURES`); a target left out
+    #: reads every feature
+    features: dict = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_FEATURES.items()})
     monotone_temperature: bool = True
     domain_min_similarity: float = 0.4
     domain_max_unseen: int = 4
@@ -118,6 +154,14 @@ class TrainConfig:
             bad = set(params) - _XGB_KEYS
             if bad:
                 raise ConfigError(f"xgb[{key}]: unknown parameter(s) {sorted(bad)}")
+        for key, patterns in self.features.items():
+            if key not in TARGETS:
+                raise ConfigError(f"features: unknown target {key!r}; known: {list(TARGETS)}")
+            if isinstance(patterns, str) or not all(isinstance(p, str) and p.strip("!") for p in patterns):
+                raise ConfigError(
+                    f"features[{key}]: expected a list of feature-name patterns such as "
+                    f"['oxidation.*', '!matrix.morgan_*'], got {patterns!r}"
+                )
 
     def to_dict(self) -> dict:
         d = asdict(self)

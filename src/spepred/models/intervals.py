@@ -8,6 +8,13 @@ block to training; 1.0 when every block was seen), and each bin gets its own qua
 Bins with too few residuals fall back to the quantile of all residuals. Crosslinked
 systems, a small minority of σ's training rows and predicted worse than the rest, also get
 the quantile of their own residuals as a floor on their width.
+
+The bins are also split by **regime** (``spepred.data.regimes``: dry linear, dry network,
+gel, composite), so a gel gets the width gels earn. A regime with at least
+:data:`MIN_REGIME_RESIDUALS` residuals gets its own quantile; a similarity bin of that regime
+with :data:`MIN_BIN_RESIDUALS` of its own gets its own quantile too, and a smaller one the
+regime's quantile scaled by the pooled ratio of that bin to all bins (the regime sets the
+level, familiarity the relative width). A regime with fewer residuals uses the pooled bins.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ SIMILARITY_EDGES = (0.999, 0.6)
 MIN_BIN_RESIDUALS = 50
 #: Fewest crosslinked residuals for a crosslinked floor.
 MIN_CROSSLINKED_RESIDUALS = 20
+#: Fewest residuals a regime needs for its own quantiles (the evaluation's threshold for a
+#: regime worth a verdict: docs/benchmarks.md section 9).
+MIN_REGIME_RESIDUALS = 30
 
 
 def conformal_quantile(abs_residuals: np.ndarray, alpha: float) -> float:
@@ -53,6 +63,8 @@ def binned_quantiles(
     edges: tuple[float, ...] = SIMILARITY_EDGES,
     min_count: int = MIN_BIN_RESIDUALS,
     crosslinked: np.ndarray | None = None,
+    regimes: np.ndarray | None = None,
+    min_regime: int = MIN_REGIME_RESIDUALS,
 ) -> dict:
     """Quantile per similarity bin (JSON-ready; stored in the bundle).
 
@@ -60,7 +72,10 @@ def binned_quantiles(
     ``min_count`` residuals uses ``q_all``. With a ``crosslinked`` mask over the residuals
     that mixes both kinds, also ``n_crosslinked`` and, from
     :data:`MIN_CROSSLINKED_RESIDUALS` of them on, ``q_crosslinked`` (the floor of the
-    interval of a crosslinked query).
+    interval of a crosslinked query). With the ``regimes`` of the residuals, also
+    ``regimes``: ``{regime: {"n": ..., "q_all": ..., "q": [per bin]}}`` for every regime
+    with at least ``min_regime`` residuals (see the module docstring); the others use the
+    pooled bins.
     """
     res = np.asarray(abs_residuals, dtype=float)
     bins = similarity_bin(similarity, edges)
@@ -71,6 +86,24 @@ def binned_quantiles(
         ns.append(int(len(r)))
         qs.append(conformal_quantile(r, alpha) if len(r) >= min_count else q_all)
     out = {"edges": list(edges), "q": qs, "n": ns, "q_all": q_all}
+    if regimes is not None:
+        reg = np.asarray(regimes, dtype=object)
+        out["regimes"] = {}
+        for r in sorted({str(v) for v in reg}):
+            inside = reg == r
+            if inside.sum() < min_regime:
+                continue
+            q_r = conformal_quantile(res[inside], alpha)
+            per_bin = []
+            for b in range(len(edges) + 1):
+                rb = res[inside & (bins == b)]
+                if len(rb) >= min_count:
+                    per_bin.append(conformal_quantile(rb, alpha))
+                elif q_all > 0 and math.isfinite(qs[b]):
+                    per_bin.append(q_r * qs[b] / q_all)
+                else:
+                    per_bin.append(q_r)
+            out["regimes"][r] = {"n": int(inside.sum()), "q_all": q_r, "q": per_bin}
     if crosslinked is not None:
         xl = np.asarray(crosslinked, dtype=bool)
         if xl.any() and not xl.all():
@@ -88,21 +121,29 @@ def interval(
     q_all: float,
     label_range: tuple[float, float],
     crosslinked: np.ndarray | None = None,
+    regimes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds (model space) around predictions ``z``.
 
     ``quantiles`` is what :func:`binned_quantiles` returned (``None`` for bundles with one
     width only: ``q_all`` everywhere). Bounds never leave the range the training labels
     span: σ above 1 S/cm is not a prediction, it is an artefact of a symmetric interval.
-    ``crosslinked`` marks the queries that get at least ``q_crosslinked``.
+    ``crosslinked`` marks the queries that get at least ``q_crosslinked``; ``regimes``
+    (each query's regime) picks the regime's own bins where ``quantiles`` has them.
     """
     z = np.asarray(z, dtype=float)
     if quantiles is None or similarity is None:
         q = np.full(z.shape, float(q_all))
     else:
-        q = np.asarray(quantiles["q"], dtype=float)[
-            similarity_bin(similarity, tuple(quantiles["edges"]))
-        ]
+        bins = similarity_bin(similarity, tuple(quantiles["edges"]))
+        q = np.asarray(quantiles["q"], dtype=float)[bins]
+        per_regime = quantiles.get("regimes") or {}
+        if regimes is not None and per_regime:
+            reg = np.asarray(regimes, dtype=object)
+            for r, rq in per_regime.items():
+                inside = reg == r
+                if inside.any():
+                    q[inside] = np.asarray(rq["q"], dtype=float)[bins[inside]]
         q_xl = quantiles.get("q_crosslinked", math.nan)
         if crosslinked is not None and math.isfinite(q_xl):
             q = np.where(np.asarray(crosslinked, dtype=bool), np.maximum(q, q_xl), q)

@@ -173,6 +173,20 @@ def resolved_columns(normalized, ok: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _regimes_of(normalized, n: int) -> np.ndarray:
+    """The regime (``spepred.data.regimes``) of every validated row: it picks the row's
+    interval widths and its per-regime warnings."""
+    from spepred.data.regimes import regime
+
+    cols = {c: np.asarray(normalized[c], dtype=object) for c in ("filler", "plasticized", "crosslinker", "crosslink_type")}
+    if "flags" in normalized:
+        cols["flags"] = np.asarray(normalized["flags"], dtype=object)
+    frame = pd.DataFrame(cols)
+    frame["plasticized"] = frame["plasticized"].map(lambda v: bool(v) if v is not None and v == v else False)
+    frame[["filler", "crosslinker", "crosslink_type"]] = frame[["filler", "crosslinker", "crosslink_type"]].fillna("")
+    return regime(frame).to_numpy(dtype=object) if n else np.array([], dtype=object)
+
+
 class Predictor:
     """σ, window and strength with 90 % intervals and domain flags, from a bundle.
 
@@ -196,6 +210,8 @@ class Predictor:
         self.cache = FeatureCache(maxsize=cache_size) if cache is None else cache
         self._warnings = self.target_warnings()
         self._crosslinked_warnings = self.crosslinked_warnings()
+        self._regime_warnings = self.regime_warnings()
+        self._feature_index = {k: bundle.feature_index(k) for k in bundle.boosters}
         self._explainers: dict[str, object] = {}  # xgboost.Booster per target, on demand
 
     @classmethod
@@ -246,6 +262,7 @@ class Predictor:
                     "baseline_metrics": v["baseline_metrics"],
                     "beats_baseline": v["beats_baseline"],
                     "crosslinked_metrics": v.get("crosslinked_metrics") or {},
+                    "regime_metrics": v.get("regime_metrics") or {},
                     "curve_metrics": v.get("curve_metrics") or {},
                     "interval": f"{100 * (1 - v['alpha']):.0f} % split-conformal",
                 }
@@ -357,12 +374,35 @@ class Predictor:
                 )
         return out
 
+    def regime_warnings(self) -> dict[str, dict[str, str]]:
+        """Regime -> {property: note} for every regime where the property's model, on the
+        systems of that regime held out in cross-validation, did not beat their mean (said
+        for queries of that regime only). Empty for bundles written before regimes were
+        scored: :meth:`crosslinked_warnings` speaks for them."""
+        from spepred.data.regimes import REGIMES
+
+        out: dict[str, dict[str, str]] = {}
+        for key, v in self.bundle.targets.items():
+            for r, m in (v.get("regime_metrics") or {}).items():
+                if r in REGIMES and not m["beats_baseline"]:
+                    label = TARGETS[key].label
+                    kind = r.replace("_", " ")
+                    out.setdefault(r, {})[label] = (
+                        f"{label}: on the {int(m['n'])} {kind} systems it was tested on, the model "
+                        f"(MAE {m['mae']:.2f}) does not beat their mean (MAE {m['baseline_mae']:.2f}): "
+                        f"for a {kind} formulation treat it as a rough prior"
+                    )
+        return out
+
     def crosslinked_warnings(self) -> dict[str, str]:
         """Properties whose model, on the crosslinked systems held out in cross-validation,
         did not beat the mean of the crosslinked training systems (said for crosslinked
-        queries only: the model may still be good on linear polymers)."""
+        queries only: the model may still be good on linear polymers). Bundles that score
+        each regime say it per regime instead (:meth:`regime_warnings`)."""
         out = {}
         for key, v in self.bundle.targets.items():
+            if "regime_metrics" in v:  # judged per regime (regime_warnings)
+                continue
             m = v.get("crosslinked_metrics") or {}
             if m and not m["beats_baseline"]:
                 label = TARGETS[key].label
@@ -454,6 +494,7 @@ class Predictor:
         out: dict[str, np.ndarray | str] = {}
         X = feats.features[ok] if not ok.all() else feats.features
         crosslinked = np.asarray(normalized["crosslink_type"], dtype=object) != "none"
+        regimes = _regimes_of(normalized, n)
         # the domain first: interval widths depend on how familiar the building blocks are
         dom = (
             self.bundle.domain.score(
@@ -475,10 +516,11 @@ class Predictor:
             hi = np.full(n, np.nan)
             if key in self.bundle.boosters and len(X):
                 info = self.bundle.targets[key]
-                z = self.bundle.boosters[key].inplace_predict(X)
+                cols = self._feature_index.get(key)
+                z = self.bundle.boosters[key].inplace_predict(X if cols is None else np.ascontiguousarray(X[:, cols]))
                 zl, zh = conformal_interval(
                     z, sim[ok], info.get("conformal_bins"), float(info["conformal_q"]), info["label_range"],
-                    crosslinked=crosslinked[ok],
+                    crosslinked=crosslinked[ok], regimes=regimes[ok],
                 )
                 if spec.transform == "log10":
                     z, zl, zh = 10.0**z, 10.0**zl, 10.0**zh
@@ -494,7 +536,7 @@ class Predictor:
         out["domain_similarity"] = sim
         out["unseen_fragments"] = unseen
         out["in_domain"] = in_domain
-        warn = self._row_warnings(ok, in_domain, sim, unseen, crosslinked)
+        warn = self._row_warnings(ok, in_domain, sim, unseen, crosslinked, regimes)
         for i in np.flatnonzero(n_units > 1):  # say how a blend's Tg was made
             note = TG_BLEND_NOTE.format(n=int(n_units[i]))
             warn[i] = f"{warn[i]}; {note}" if warn[i] else note
@@ -513,28 +555,37 @@ class Predictor:
         sim: np.ndarray,
         unseen: np.ndarray,
         crosslinked: np.ndarray,
+        regimes: np.ndarray | None = None,
     ) -> np.ndarray:
         """Each predicted row's warnings: out of domain (in words), weak target models
-        (for crosslinked rows, also the targets that fail on crosslinked systems)."""
-        bases = (
-            "; ".join(self._warnings.values()),
-            "; ".join([*self._warnings.values(), *self._crosslinked_warnings.values()]),
-        )
+        (for the row's regime, also the targets that fail on that regime; for crosslinked
+        rows of older bundles, the targets that fail on crosslinked systems)."""
         xl = np.asarray(crosslinked, dtype=bool)
-        warn = np.where(xl, bases[1], bases[0]).astype(object)
+        reg = np.full(len(xl), "", dtype=object) if regimes is None else np.asarray(regimes, dtype=object)
+        bases: dict[tuple[bool, str], str] = {}
+
+        def base_of(key: tuple[bool, str]) -> str:
+            if key not in bases:
+                parts = [*self._warnings.values(), *self._regime_warnings.get(key[1], {}).values()]
+                if key[0]:
+                    parts += self._crosslinked_warnings.values()
+                bases[key] = "; ".join(parts)
+            return bases[key]
+
+        warn = np.array([base_of(k) for k in zip(xl.tolist(), reg.tolist())], dtype=object)
         warn[~ok] = ""
         rows = np.flatnonzero(ok & ~in_domain)
         if len(rows):
-            texts: dict[tuple[float, int, bool], str] = {}  # one message per distinct score
+            texts: dict[tuple[float, int, bool, str], str] = {}  # one message per distinct score
             out = []
-            for key in zip(sim[rows].tolist(), unseen[rows].tolist(), xl[rows].tolist()):
+            for key in zip(sim[rows].tolist(), unseen[rows].tolist(), xl[rows].tolist(), reg[rows].tolist()):
                 w = texts.get(key)
                 if w is None:
                     w = (
                         f"out of domain: least familiar building block has Tanimoto {key[0]:.2f} to "
                         f"training, {key[1]} unseen fragments"
                     )
-                    base = bases[int(key[2])]
+                    base = base_of((key[2], key[3]))
                     w = texts[key] = f"{w}; {base}" if base else w
                 out.append(w)
             warn[rows] = out
@@ -567,7 +618,11 @@ class Predictor:
         if feats.errors:
             raise SpepredError(str(feats.errors[0]))
         names = self.bundle.featurizer.feature_names
-        dm = xgb.DMatrix(feats.features, feature_names=names, missing=math.nan)
+        values = feats.features
+        cols = self.bundle.feature_index(target)
+        if cols is not None:  # the target reads its own features only
+            names, values = [names[i] for i in cols], values[:, cols]
+        dm = xgb.DMatrix(values, feature_names=names, missing=math.nan)
         booster = self._explainers.get(target)
         if booster is None:
             booster = self._explainers[target] = as_xgboost(self.bundle.boosters[target])
@@ -576,7 +631,7 @@ class Predictor:
             {
                 "feature": names,
                 "description": [describe_feature(f) for f in names],
-                "value": feats.features[0],
+                "value": values[0],
                 "contribution": contrib[:-1],
             }
         )

@@ -78,8 +78,16 @@ def metrics_table(targets: dict[str, dict], *, tg: dict | None = None, tg_note: 
                 f"{t['cv_scheme']}); with {t['n_labels']} labels its predictions are no better "
                 "than the training mean and are flagged as such."
             )
+        rm = t.get("regime_metrics") or {}
+        losing = [f"{r.replace('_', ' ')} ({int(m['n'])} labels, MAE {m['mae']:.3f} vs {m['baseline_mae']:.3f})"
+                  for r, m in rm.items() if not m["beats_baseline"]]
+        if losing:
+            lines.append(
+                f"{label}: the model does NOT beat the regime mean on " + ", ".join(losing)
+                + "; queries of those regimes are warned."
+            )
         xm = t.get("crosslinked_metrics") or {}
-        if xm:
+        if xm and "regime_metrics" not in t:
             verdict = "beats" if xm["beats_baseline"] else "does NOT beat"
             lines.append(
                 f"{label} on the {int(xm['n'])} crosslinked systems: the model {verdict} their mean "

@@ -25,7 +25,8 @@ from spepred.data.regimes import regime
 from spepred.data.splits import paper_key, polymer_groups
 from spepred.errors import SpepredError
 from spepred.featurize import FormulationFeaturizer
-from spepred.models.config import MONOTONE, TARGETS, TargetSpec, TrainConfig
+from spepred.data.regimes import REGIMES
+from spepred.models.config import MONOTONE, MONOTONE_BY_TARGET, TARGETS, TargetSpec, TrainConfig, select_features
 from spepred.models.domain import ApplicabilityDomain
 from spepred.models.intervals import binned_quantiles, conformal_quantile, interval
 from spepred.models.neighbours import TrainingSystems
@@ -57,6 +58,10 @@ class TargetResult:
     conformal_bins: dict | None = None  # see spepred.models.intervals.binned_quantiles
     curve_metrics: dict[str, float] = field(default_factory=dict)
     crosslinked_metrics: dict[str, float] = field(default_factory=dict)
+    #: regime -> the model and the regime's mean on the same folds (see _regime_metrics)
+    regime_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: the features the booster reads (a subset of the featurizer's, in layout order)
+    features: list[str] | None = None
 
     @property
     def beats_baseline(self) -> bool:
@@ -101,10 +106,12 @@ def _xgb_params(config: TrainConfig, spec: TargetSpec, feature_names: list[str])
         "verbosity": 0,
         **p,
     }
+    monotone = dict(MONOTONE_BY_TARGET.get(spec.key, {}))
     if spec.key == "sigma" and config.monotone_temperature:
-        cons = [MONOTONE.get(n, 0) for n in feature_names]
-        if any(cons):
-            params["monotone_constraints"] = "(" + ",".join(map(str, cons)) + ")"
+        monotone.update(MONOTONE)
+    cons = [monotone.get(n, 0) for n in feature_names]
+    if any(cons):
+        params["monotone_constraints"] = "(" + ",".join(map(str, cons)) + ")"
     return params, n_rounds
 
 
@@ -171,6 +178,31 @@ def _crosslinked_metrics(y, oof, folds, ids: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _regime_metrics(y, oof, lo, hi, fold_of, regimes: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per regime: the model's held-out MAE next to the regime mean of the same folds
+    (:func:`spepred.models.regime_table.regime_mean_oof`, the baseline of
+    ``benchmarks/regimes.py``) and the share inside the 90 % interval. What the predictor's
+    per-regime warnings are made of (all rows of a regime, Bradford's dry linear ones too:
+    a user's dry linear query is one of those)."""
+    from spepred.models.regime_table import regime_mean_oof
+
+    base = regime_mean_oof(pd.DataFrame({"fold": fold_of, "regime": regimes, "y_true": y}))
+    out = {}
+    for r in REGIMES:
+        m = regimes == r
+        if not m.any():
+            continue
+        mae, base_mae = float(np.mean(np.abs(oof[m] - y[m]))), float(np.mean(np.abs(base[m] - y[m])))
+        out[r] = {
+            "n": float(m.sum()),
+            "mae": mae,
+            "baseline_mae": base_mae,
+            "beats_baseline": float(mae < base_mae),
+            "coverage_90": float(np.mean((y[m] >= lo[m]) & (y[m] <= hi[m]))),
+        }
+    return out
+
+
 def _oof(X, y, folds, params, n_rounds, progress, label) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold predictions and the fold of every row."""
     oof = np.full(len(y), np.nan)
@@ -216,6 +248,7 @@ def evaluate_target(
         base[te] = y[tr].mean()
     abs_res = np.abs(oof - y)
     log_units = spec.key == "sigma"
+    reg = ids["regime"].astype(str).to_numpy(dtype=object) if "regime" in ids else None
 
     curve_metrics: dict[str, float] = {}
     if keys is not None:
@@ -234,9 +267,10 @@ def evaluate_target(
         res_all, sim_all, row_all = map(np.concatenate, (pool_res, pool_sim, pool_row))
         xl = ids["crosslinked"].to_numpy(dtype=bool) if "crosslinked" in ids else None
         xl_all = None if xl is None else xl[row_all]
-        quantiles = binned_quantiles(res_all, sim_all, config.alpha, crosslinked=xl_all)
+        reg_all = None if reg is None else reg[row_all]
+        quantiles = binned_quantiles(res_all, sim_all, config.alpha, crosslinked=xl_all, regimes=reg_all)
     else:
-        sim, quantiles, xl, xl_all = None, None, None, None
+        sim, quantiles, xl, xl_all, reg_all = None, None, None, None, None
         res_all = abs_res
         row_all = np.arange(len(y))
 
@@ -250,17 +284,19 @@ def evaluate_target(
         y_tr = y[~te]
         if quantiles is not None:
             q_f = binned_quantiles(
-                res_all[keep], sim_all[keep], config.alpha, crosslinked=None if xl_all is None else xl_all[keep]
+                res_all[keep], sim_all[keep], config.alpha, crosslinked=None if xl_all is None else xl_all[keep],
+                regimes=None if reg_all is None else reg_all[keep],
             )
             lo[te], hi[te] = interval(
                 oof[te], sim[te], q_f, q_f["q_all"], (y_tr.min(), y_tr.max()),
-                crosslinked=None if xl is None else xl[te],
+                crosslinked=None if xl is None else xl[te], regimes=None if reg is None else reg[te],
             )
         else:
             q_f = conformal_quantile(res_all[keep], config.alpha)
             lo[te], hi[te] = interval(oof[te], None, None, q_f, (y_tr.min(), y_tr.max()))
     q = conformal_quantile(abs_res, config.alpha)
     crosslinked_metrics = _crosslinked_metrics(y, oof, folds, ids)
+    regime_metrics = {} if reg is None else _regime_metrics(y, oof, lo, hi, fold_of, reg)
     metrics = regression_metrics(y, oof, lo=lo, hi=hi, log_units=log_units)
     baseline = regression_metrics(y, base, log_units=log_units)
     fold_mae = [float(np.mean(abs_res[fold_of == f])) for f in range(len(folds))]
@@ -296,6 +332,8 @@ def evaluate_target(
         conformal_bins=quantiles,
         curve_metrics=curve_metrics,
         crosslinked_metrics=crosslinked_metrics,
+        regime_metrics=regime_metrics,
+        features=list(feature_names),
     )
 
 
@@ -342,7 +380,7 @@ def train_models(
     X = result.features
     timings["featurize"] = time.perf_counter() - t0
     split_groups = cv_groups(rows)
-    row_regimes = regime(rows).to_numpy()
+    row_regimes = regime(rows).to_numpy(dtype=object)
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
@@ -367,14 +405,20 @@ def train_models(
         ids["crosslinked"] = (rows.loc[mask, "crosslink_type"] != "none").to_numpy()
         ids["regime"] = row_regimes[mask]  # for the regime table (spepred.models.regime_table)
         keys = rows.loc[mask, ["monomer_smiles", "crosslinker"]].reset_index(drop=True)
+        cols = select_features(featurizer.feature_names, config.features.get(key))
+        if not cols:
+            raise SpepredError(
+                f"features[{key}] = {config.features.get(key)!r} selects none of the "
+                f"{len(featurizer.feature_names)} features (blocks: {', '.join(featurizer.config.blocks)})"
+            )
         targets[key] = evaluate_target(
-            X[mask],
+            X[np.ix_(mask, cols)] if len(cols) < X.shape[1] else X[mask],
             rows.loc[mask, spec.label].to_numpy(dtype=float),
             groups,
             ids,
             spec,
             config,
-            featurizer.feature_names,
+            [featurizer.feature_names[i] for i in cols],
             keys=keys,
             progress=progress,
         )
