@@ -8,8 +8,9 @@ typed in here). Where no curated row matches, the table says "no curated value".
 
 Then the three directions chemists rely on, as PASS/FAIL for the bundle under test:
 adding a carbonate liquid raises σ at 25 °C by at least a decade; PEO's window stays below
-4.3 V; a dry PEGDA network is stiffer than its gel. They are not unit tests yet (the
-shipped model of 2026-12-01 fails some); the models of the regimes issue must pass them.
+4.3 V; a dry PEGDA network is stiffer than its gel. ``tests/models/test_sanity.py`` asserts
+them for a bundle trained with the default configuration on the default data (or the one
+``SPEPRED_SANITY_BUNDLE`` names).
 
 Run: python benchmarks/sanity.py [--model models/default]
 """
@@ -163,13 +164,17 @@ def directions(predictor) -> list[dict]:
     s = "log10_sigma_S_cm_pred"
     d_ref, d_pure = float(gel[s] - dry[s]), float(wet_pf6[s] - dry_pf6[s])
     return [
-        {"direction": "carbonate liquid raises σ at 25 °C by >= 1 decade (dry PEGDA/LiTFSI -> + 1 M LiPF6 EC/DEC)",
+        {"key": "carbonate_liquid_raises_sigma",
+         "direction": "carbonate liquid raises σ at 25 °C by >= 1 decade (dry PEGDA/LiTFSI -> + 1 M LiPF6 EC/DEC)",
          "value": d_ref, "shown": f"Δlog10 σ = {d_ref:+.2f}", "pass": d_ref >= 1.0},
-        {"direction": "  same, only the liquid changes (PEGDA, LiPF6 1 mol/kg, dry -> plasticized)",
+        {"key": "liquid_alone_raises_sigma",
+         "direction": "  same, only the liquid changes (PEGDA, LiPF6 1 mol/kg, dry -> plasticized)",
          "value": d_pure, "shown": f"Δlog10 σ = {d_pure:+.2f}", "pass": d_pure >= 1.0},
-        {"direction": "PEO/LiTFSI (EO:Li 20) window < 4.3 V", "value": float(peo["esw_V_pred"]),
+        {"key": "peo_window_below_4_3_V",
+         "direction": "PEO/LiTFSI (EO:Li 20) window < 4.3 V", "value": float(peo["esw_V_pred"]),
          "shown": f"{float(peo['esw_V_pred']):.2f} V", "pass": float(peo["esw_V_pred"]) < 4.3},
-        {"direction": "dry PEGDA network stiffer than its gel", "value": float(dry["strength_MPa_pred"] - gel["strength_MPa_pred"]),
+        {"key": "dry_network_stiffer_than_gel",
+         "direction": "dry PEGDA network stiffer than its gel", "value": float(dry["strength_MPa_pred"] - gel["strength_MPa_pred"]),
          "shown": f"{float(dry['strength_MPa_pred']):.3g} vs {float(gel['strength_MPa_pred']):.3g} MPa",
          "pass": float(dry["strength_MPa_pred"]) > float(gel["strength_MPa_pred"])},
     ]

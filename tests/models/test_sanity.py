@@ -1,0 +1,87 @@
+"""The three directions chemists rely on (issue 16), asserted on a real bundle.
+
+By default the bundle is trained here, with the default configuration on the default data
+(``spepred train``'s own sources; the dataset mirror is needed), with 2 CV folds instead of
+5: the folds only calibrate the intervals and score the model, the boosters that predict are
+fitted on every labelled row either way, so the point predictions below are those of the
+default configuration. ``SPEPRED_SANITY_BUNDLE=models/default`` runs the same assertions on
+an existing bundle instead (the shipped one, after it is retrained).
+
+The formulations and the checks are those of ``benchmarks/sanity.py`` (one definition): a
+carbonate liquid raises σ at 25 °C by at least a decade; PEO/LiTFSI's window stays below
+4.3 V; a dry PEGDA network is predicted stiffer than its gel.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MIRROR, skip_unless_required
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sanity():
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module("sanity")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from spepred.models.predictor import Predictor
+
+    given = os.environ.get("SPEPRED_SANITY_BUNDLE")
+    if given:
+        return Predictor.load(given)
+    if not (MIRROR / "bradford2023" / "clean_train_data.csv").exists():
+        skip_unless_required("dataset mirror not found (set SPEPRED_DATA_MIRROR), and no SPEPRED_SANITY_BUNDLE")
+    from spepred.api import train
+
+    root = tmp_path_factory.mktemp("sanity-train")
+    report = train(
+        model_dir=root / "bundle", tracking_uri=f"sqlite:///{root / 'mlflow.db'}", experiment="sanity",
+        cv_folds=2, tg_data=False,
+    )
+    return Predictor.load(report.bundle_dir)
+
+
+@pytest.fixture(scope="module")
+def directions(sanity, predictor):
+    return {d["key"]: d for d in sanity.directions(predictor)}
+
+
+def test_a_carbonate_liquid_raises_sigma_by_a_decade(directions):
+    d = directions["carbonate_liquid_raises_sigma"]
+    assert d["pass"], f"{d['direction']}: {d['shown']}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "does not hold honestly with today's labels: every curated window of a PEO-based system "
+        "outside bounds is 4.3-5.9 V (literature LSV onsets, mostly about 5 V; no dry linear PEO "
+        "window is labelled), so the window model, which reads the oxidation chemistry, puts "
+        "PEO/LiTFSI at about 5.1 V; the review's 'slowly oxidized at voltages >3.8 V' is a "
+        "statement about PEO in general, kept as the sanity table's reference, not a label "
+        "(docs/benchmarks.md section 11). strict: once a bundle passes, this mark must go."
+    ),
+)
+def test_peo_window_stays_below_4_3_volts(directions):
+    d = directions["peo_window_below_4_3_V"]
+    assert d["pass"], f"{d['direction']}: {d['shown']}"
+
+
+def test_a_dry_pegda_network_is_stiffer_than_its_gel(directions):
+    d = directions["dry_network_stiffer_than_gel"]
+    assert d["pass"], f"{d['direction']}: {d['shown']}"
