@@ -263,8 +263,9 @@ def _table_columns():
 
     out = []
     for p in PROPERTIES.values():
-        head = f"{p.name} ({p.quantity_unit})"
-        interval = f"{p.name} 90% interval ({p.quantity_unit})" if p.label_is_log10 else "90% interval"
+        unit = f" ({p.quantity_unit})" if p.quantity_unit else ""  # t+ has none
+        head = f"{p.name}{unit}"
+        interval = f"{p.name} 90% interval{unit}" if p.label_is_log10 else "90% interval"
         out.append((p, head, max(len(head), 9), interval, max(len(interval), 13)))
     return out
 
@@ -631,8 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spepred",
         description=(
-            "Predict ionic conductivity (S/cm), electrochemical stability window (V) and "
-            "strength (MPa) of crosslinked solid polymer electrolytes."
+            "Predict ionic conductivity (S/cm), electrochemical stability window (V), "
+            "strength (MPa) and Li+ transference number of crosslinked solid polymer electrolytes."
         ),
     )
     _add_common(parser, top=True)

@@ -146,3 +146,23 @@ def test_rows_convert_with_the_label_hygiene_of_the_review():
     assert by_id.loc["lit-t-006", "temperature_C"] == 25.0
     assert "sigma_at_room_temperature" in by_id.loc["lit-t-006", "flags"]
     assert len(require_valid(rows, source="literature")) == 5
+
+
+def test_transference_numbers_are_labels_with_the_same_hygiene():
+    """t_li (t+) became the fourth property once the corpus held >= 100 point values."""
+    from spepred.data.converters import convert_review, read_review_records
+    from spepred.data.literature import convert_literature
+    from spepred.data.schema import require_valid
+
+    table = pd.DataFrame([
+        _row(t_li="0.45"),
+        _row(record_id="lit-t-002", t_li="0.8", bounds="t_li>"),
+        _row(record_id="lit-t-003", t_li="0.6", excluded_labels="t_li"),
+    ])
+    rows, _ = convert_literature(table)
+    by_id = rows.set_index("record_id")
+    assert by_id.loc["lit-t-001", "t_li"] == 0.45
+    assert math.isnan(by_id.loc["lit-t-002", "t_li"]) and math.isnan(by_id.loc["lit-t-003", "t_li"])
+    assert require_valid(rows, source="literature")["t_li"].notna().sum() == 1
+    review, _ = convert_review(read_review_records())
+    assert review["t_li"].between(0, 1).sum() >= 8  # the review's own t+ values

@@ -34,7 +34,7 @@ def test_default_targets_read_what_they_were_chosen_on():
 
 @pytest.mark.parametrize(
     "features, match",
-    [({"tli": ["*"]}, "unknown target 'tli'"), ({"esw": "oxidation.*"}, "expected a list"), ({"esw": ["!"]}, "expected a list")],
+    [({"tplus": ["*"]}, "unknown target 'tplus'"), ({"esw": "oxidation.*"}, "expected a list"), ({"esw": ["!"]}, "expected a list")],
 )
 def test_bad_feature_patterns_are_refused(features, match):
     with pytest.raises(ConfigError, match=match):

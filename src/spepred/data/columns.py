@@ -76,6 +76,9 @@ class Property:
         Default desirability ramp ``(poor, good)`` in ``quantity_unit``.
     digits
         Decimals shown in tables.
+    default_weight
+        Weight in the combined screening objectives when none are given (0: only when
+        asked for, as for t+, which bundles before it do not predict).
     """
 
     key: str
@@ -96,6 +99,7 @@ class Property:
     aliases: tuple[str, ...] = ()
     axis_label: str = ""
     digits: int = 2
+    default_weight: float = 1.0
 
     @property
     def pred(self) -> str:
@@ -167,6 +171,14 @@ PROPERTIES: dict[str, Property] = {
             # 0.1 MPa is a gel, 10 MPa a tough film
             quantity_unit="MPa", log_scale=True, ramp=(0.1, 10.0),
             aliases=("mpa",), axis_label="log10 strength (MPa)", digits=1,
+        ),
+        Property(
+            "tli", "t_li", "1", "identity", "logo", 0.0, 1.0,
+            "Li+ transference number", name="t+", objective="tli",
+            # PEO/LiTFSI's is about 0.2, a single-ion conductor's near 1
+            quantity_unit="", log_scale=False, ramp=(0.2, 0.6),
+            aliases=("t_li", "t+", "transference"), axis_label="Li+ transference number t+",
+            default_weight=0.0,
         ),
     )
 }

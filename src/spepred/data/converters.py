@@ -256,6 +256,7 @@ def convert_review(records: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 "log10_sigma_S_cm": math.log10(sigma) if sigma > 0 else math.nan,
                 "esw_V": label("esw_V"),
                 "strength_MPa": label("strength_MPa"),
+                "t_li": label("t_li"),
                 "flags": ";".join(flags),
             }
         )

@@ -231,7 +231,7 @@ SOURCE = "literature"
 #: "Room temperature", "RT", "ambient": read as 25 °C and flagged ``sigma_at_room_temperature``.
 ROOM_TEMPERATURE_C = 25.0
 #: Literature label column -> formulation-table label column (σ goes in as log10).
-_TABLE_LABELS = {"sigma_S_cm": "log10_sigma_S_cm", "esw_V": "esw_V", "strength_MPa": "strength_MPa"}
+_TABLE_LABELS = {"sigma_S_cm": "log10_sigma_S_cm", "esw_V": "esw_V", "strength_MPa": "strength_MPa", "t_li": "t_li"}
 
 
 def _number(cell: str) -> float:

@@ -60,6 +60,7 @@ DEFAULT_FEATURES = {
     "sigma": ("*", "!oxidation.*"),
     "esw": ("oxidation.*", "conditions.plasticized", "liquid.*"),
     "strength": ("oxidation.*", "conditions.plasticized"),
+    "tli": ("*", "!oxidation.*"),
 }
 
 
@@ -107,6 +108,15 @@ DEFAULT_XGB = {
         "colsample_bytree": 1.0,
         "reg_lambda": 5.0,
     },
+    "tli": {
+        "n_estimators": 150,
+        "learning_rate": 0.05,
+        "max_depth": 2,
+        "min_child_weight": 1.0,
+        "subsample": 1.0,
+        "colsample_bytree": 1.0,
+        "reg_lambda": 5.0,
+    },
 }
 _XGB_KEYS = {
     "n_estimators",
@@ -126,7 +136,7 @@ _XGB_KEYS = {
 class TrainConfig:
     """Everything that decides a training run (saved with the bundle and logged to MLflow)."""
 
-    targets: tuple[str, ...] = ("sigma", "esw", "strength")
+    targets: tuple[str, ...] = ("sigma", "esw", "strength", "tli")
     cv_folds: int = 5
     seed: int = 0
     alpha: float = 0.1  # 1 - interval coverage

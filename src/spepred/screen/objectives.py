@@ -112,7 +112,7 @@ class Objective:
     """
 
     kind: str = "desirability"
-    weights: dict[str, float] = field(default_factory=lambda: {k: 1.0 for k in PROPERTIES})
+    weights: dict[str, float] = field(default_factory=lambda: {k: p.default_weight for k, p in PROPERTIES.items()})
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     bound: str = "pred"
 
@@ -150,7 +150,7 @@ class Objective:
         r = _parse_pairs(ranges, "ranges", _range) if isinstance(ranges, str) else dict(ranges or {})
         w = {property_key(k, what="weight"): v for k, v in w.items()}
         r = {property_key(k, what="range"): v for k, v in r.items()}
-        full_w = {k: 1.0 for k in PROPERTIES}
+        full_w = {k: p.default_weight for k, p in PROPERTIES.items()}
         if w:
             full_w = {k: w.get(k, 0.0) for k in PROPERTIES}
         return cls(kind=kind, weights=full_w, ranges=r, bound=bound)
@@ -171,6 +171,8 @@ class Objective:
     def desirabilities(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {}
         for key in PROPERTIES:
+            if key not in values:  # a property no objective weighs (t+ by default)
+                continue
             lo, hi = self.ramp(key)
             x = self.ramp_values(key, values[key])
             out[key] = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
