@@ -50,6 +50,7 @@ import pandas as pd
 from _bench import ROOT, Clock, finish, header, parser
 
 from spepred.data.splits import paper_key
+from spepred.models.config import STRENGTH_FEATURES
 
 if TYPE_CHECKING:
     from spepred.models.config import TrainConfig
@@ -72,33 +73,34 @@ SHIPPED_PATH = "models/default"
 #: Recipes screened on this evaluation: name -> changes to :class:`TrainConfig` (the
 #: featurizer's by ``featurizer``, the σ booster's by ``xgb_sigma``). ``default`` is
 #: today's :class:`TrainConfig`.
+_NOT_OXIDATION = ["*", "!oxidation.*"]
 CANDIDATES: dict[str, dict] = {
     "default": {},
     # window and strength as shipped on 2026-12-01: every feature but the oxidation block
-    # (fingerprints included), half of them per tree
-    "esw_strength_all_features": {
-        "features": {"sigma": ["*", "!oxidation.*"], "esw": ["*", "!oxidation.*"], "strength": ["*", "!oxidation.*"]},
-        "xgb_esw": {"colsample_bytree": 0.5},
-        "xgb_strength": {"colsample_bytree": 0.5},
+    # (fingerprints included), half of them per tree, depth 2 (the window's default now)
+    "esw_strength_shipped_recipe": {
+        "features": {"sigma": _NOT_OXIDATION, "esw": _NOT_OXIDATION, "strength": _NOT_OXIDATION, "tli": _NOT_OXIDATION},
+        "xgb_strength": {"max_depth": 2, "colsample_bytree": 0.5},
     },
     # every feature, the oxidation block included
     "esw_strength_every_feature": {
-        "features": {"sigma": ["*", "!oxidation.*"], "esw": ["*"], "strength": ["*"]},
-        "xgb_esw": {"colsample_bytree": 0.5},
-        "xgb_strength": {"colsample_bytree": 0.5},
+        "features": {"sigma": _NOT_OXIDATION, "esw": ["*"], "strength": ["*"], "tli": ["*"]},
+        "xgb_strength": {"max_depth": 2, "colsample_bytree": 0.5},
+    },
+    # the oxidation chemistry and the liquid flag only, depth 2, every feature per tree
+    "esw_strength_oxidation_small": {
+        "features": {"sigma": _NOT_OXIDATION, "esw": ["oxidation.*", "conditions.plasticized", "liquid.*"],
+                     "strength": ["oxidation.*", "conditions.plasticized"], "tli": _NOT_OXIDATION},
+        "xgb_esw": {"colsample_bytree": 1.0},
+        "xgb_strength": {"max_depth": 2},
     },
     # additive stumps on the oxidation chemistry and the regime's components (liquid,
-    # filler and its loading, network and its functionality)
+    # filler and its loading, network and its functionality): the strength's default
     "esw_strength_regime_stumps": {
-        "features": {"sigma": ["*", "!oxidation.*"], **{t: [
-            "oxidation.*", "conditions.plasticized", "conditions.filler_wt_pct", "filler.class_none",
-            "crosslinker.class_none", "crosslinker.functionality_max", "liquid.*"] for t in ("esw", "strength")}},
-        "xgb_esw": {"max_depth": 1},
-        "xgb_strength": {"max_depth": 1},
-    },
-    # the oxidation block alone (no liquid signal)
-    "esw_strength_oxidation_only": {
-        "features": {"sigma": ["*", "!oxidation.*"], "esw": ["oxidation.*"], "strength": ["oxidation.*"]},
+        "features": {"sigma": _NOT_OXIDATION, "esw": list(STRENGTH_FEATURES), "strength": list(STRENGTH_FEATURES),
+                     "tli": [*STRENGTH_FEATURES, "salt.*", "transport.anionic_site_*"]},
+        "xgb_esw": {"max_depth": 1, "colsample_bytree": 1.0},
+        "xgb_tli": {"max_depth": 1, "colsample_bytree": 1.0},
     },
 }
 PREDICTORS = ("model", "regime_mean", "shipped")

@@ -126,15 +126,14 @@ def _rewrite_meta(bundle_dir, edit) -> None:
 
 def test_targets_keep_their_own_features_and_regime_quantiles(bundle_copy):
     meta = json.loads((bundle_copy / "bundle.json").read_text())
-    esw = meta["targets"]["esw"]
-    assert esw["features"] and all(f.startswith(("oxidation.", "conditions.plasticized", "liquid.")) for f in esw["features"])
-    assert "features" not in meta["targets"]["sigma"] or not any(
-        f.startswith("oxidation.") for f in meta["targets"]["sigma"]["features"]
-    )
-    assert "regime_metrics" in esw and "regimes" in esw["conformal_bins"]
+    strength = meta["targets"]["strength"]
+    assert strength["features"] and "conditions.plasticized" in strength["features"]
+    assert not any(f.startswith("matrix.") for f in strength["features"])
+    assert not any(f.startswith("oxidation.") for f in meta["targets"]["sigma"]["features"])
+    assert "regime_metrics" in strength and "regimes" in strength["conformal_bins"]
     bundle = load_bundle(bundle_copy)
-    cols = bundle.feature_index("esw")
-    assert [bundle.meta["feature_names"][i] for i in cols] == esw["features"]
+    cols = bundle.feature_index("strength")
+    assert [bundle.meta["feature_names"][i] for i in cols] == strength["features"]
 
 
 def test_bundles_without_target_features_or_regime_quantiles_still_load(bundle_copy):

@@ -24,12 +24,12 @@ def test_default_targets_read_what_they_were_chosen_on():
     names = FormulationFeaturizer().feature_names
     cfg = TrainConfig()
     sigma = [names[i] for i in select_features(names, cfg.features["sigma"])]
-    esw = [names[i] for i in select_features(names, cfg.features["esw"])]
+    strength = [names[i] for i in select_features(names, cfg.features["strength"])]
     assert not any(n.startswith("oxidation.") for n in sigma) and len(sigma) == len(names) - len(
         [n for n in names if n.startswith("oxidation.")]
     )
-    assert esw and not any(n.startswith(("matrix.", "transport.")) for n in esw)
-    assert "conditions.plasticized" in [names[i] for i in select_features(names, cfg.features["strength"])]
+    assert strength and not any(n.startswith(("matrix.", "transport.")) for n in strength)
+    assert "conditions.plasticized" in strength and any(n.startswith("oxidation.") for n in strength)
 
 
 @pytest.mark.parametrize(
