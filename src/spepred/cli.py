@@ -776,7 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--ranges",
         help="poor:good ramps, e.g. sigma=1e-5:1e-3,window=4:5,strength=1:20 ("
-        + ", ".join(p.quantity_unit for p in OBJECTIVE_PROPERTIES.values()) + ")",
+        + ", ".join(p.quantity_unit for p in OBJECTIVE_PROPERTIES.values() if p.quantity_unit) + ")",
     )
     sc.add_argument("--bound", choices=("pred", "lo"), default="pred", help="rank by the prediction or the lower 90%% bound")
     sc.add_argument("--require", action="append", metavar="COND", help="threshold, e.g. 'window>=4.5' (repeatable)")
