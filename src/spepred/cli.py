@@ -602,16 +602,17 @@ def _add_formulation_options(p: argparse.ArgumentParser) -> None:
         if not c.option:
             continue
         metavar = c.option.lstrip("-").upper().replace("-", "_")
+        help_text = c.help.replace("%", "%%")  # argparse formats help with %
         if c.kind == "matrix":
-            p.add_argument(c.option, dest=c.name, action="append", metavar=metavar, help=c.help)
+            p.add_argument(c.option, dest=c.name, action="append", metavar=metavar, help=help_text)
         elif c.kind == "bool":
-            p.add_argument(c.option, dest=c.name, action="store_true", help=c.help)
+            p.add_argument(c.option, dest=c.name, action="store_true", help=help_text)
         elif c.many:  # values and ranges, parsed together (parse_temperatures)
-            p.add_argument(c.option, dest=c.name, nargs="+", metavar=metavar[0], help=c.help)
+            p.add_argument(c.option, dest=c.name, nargs="+", metavar=metavar[0], help=help_text)
         elif c.kind == "number":
-            p.add_argument(c.option, dest=c.name, type=float, metavar=metavar, help=c.help)
+            p.add_argument(c.option, dest=c.name, type=float, metavar=metavar, help=help_text)
         else:
-            p.add_argument(c.option, dest=c.name, metavar=metavar, help=c.help)
+            p.add_argument(c.option, dest=c.name, metavar=metavar, help=help_text)
 
 
 def _add_axis_options(p: argparse.ArgumentParser) -> None:

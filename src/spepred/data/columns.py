@@ -350,7 +350,7 @@ FORMULATION: tuple[FormulationColumn, ...] = (
         "crosslinker_wt_pct", "number", "crosslinker content", unit="wt%", low=0.0, high=100.0,
         default=math.nan, option="--crosslinker-wt-pct", spec_key="crosslinker_wt_pct",
         spec_help="crosslinker contents in wt% (list or start:stop:step)",
-        help="crosslinker content (wt%% of the polymer network)",
+        help="crosslinker content (wt% of the polymer part)",
     ),
     FormulationColumn(
         "crosslink_type", "category", "h_bond, ..., small_molecule, none (default: inferred)",
@@ -366,7 +366,7 @@ FORMULATION: tuple[FormulationColumn, ...] = (
     ),
     FormulationColumn(
         "filler_wt_pct", "number", "filler loading", unit="wt%", low=0.0, high=100.0,
-        default=math.nan, option="--filler-wt-pct", help="filler loading (wt%%)",
+        default=math.nan, option="--filler-wt-pct", help="filler loading (wt%)",
     ),
     FormulationColumn(
         "salt", "chemicals", "lithium salt name or SMILES (default LiTFSI); 'none' for single-ion",
@@ -398,7 +398,7 @@ FORMULATION: tuple[FormulationColumn, ...] = (
         "liquid_wt_pct", "number", "liquid content", unit="wt%", low=0.0, high=100.0,
         default=math.nan, option="--liquid-wt-pct", spec_key="liquid_wt_pct",
         spec_help="liquid contents in wt% of the electrolyte (list or start:stop:step)",
-        help="liquid content (wt%% of the whole electrolyte)",
+        help="liquid content (wt% of the whole electrolyte)",
     ),
     FormulationColumn(
         "plasticized", "bool", "liquid electrolyte or plasticizer present", default=False,
