@@ -273,7 +273,8 @@ def _table_columns():
 def render_table(pred, predictor) -> str:
     """A chemist-readable table: each property in its unit (σ in S/cm, window in V,
     strength in MPa) with its 90 % interval."""
-    columns = _table_columns()
+    # the properties this bundle predicts (a bundle trained before t+ has no t+ column to show)
+    columns = [c for c in _table_columns() if c[0].label in predictor.label_counts]
     first = pred.iloc[0]
     counts = predictor.label_counts
     lines = [
@@ -466,8 +467,9 @@ def _info(args: argparse.Namespace, message: str) -> None:
 
 
 def render_screen_top(top, n: int = 10) -> str:
-    """The best formulations of a screen as a chemist-readable table."""
-    columns = _table_columns()
+    """The best formulations of a screen as a chemist-readable table (the properties the
+    screen's model predicted)."""
+    columns = [c for c in _table_columns() if c[0].quantity_pred in top and top[c[0].quantity_pred].notna().any()]
     lines = [
         f"{'rank':>4}  " + "  ".join(f"{h:>{w}}" for _, h, w, _, _ in columns)
         + f"  {'T (°C)':>6}  {'in domain':>9}  {'score':>5}  formulation"

@@ -373,3 +373,14 @@ def test_the_validated_frame_hands_the_liquid_columns_to_feature_blocks(monkeypa
     normalized, errors = validate_columns(_columns_of(rows))
     assert errors == [] and normalized["liquid_wt_pct"][0] == 60 and normalized["plasticized"][0]
     assert featurizer.transform(normalized).features[0, 0] == 3
+
+
+def test_the_table_shows_the_properties_the_bundle_predicts(capsys):
+    from spepred import api
+
+    trained = set(api.load_predictor(None).label_counts)
+    code, out, err = run_cli(["predict", "--smiles", "[*]CCO[*]", "--neighbours", "0"], capsys)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("T (°C)"))
+    for p in PROPERTIES.values():
+        assert (p.name in header) == (p.label in trained), p.key
