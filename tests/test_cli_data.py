@@ -28,7 +28,8 @@ def test_data_build_offline_says_what_is_missing(no_mirror, tmp_path, capsys):
     assert main(["data", "build", "--offline", "--output", str(out)]) == 0
     text = capsys.readouterr().out
     assert "MISSING bradford2023" in text
-    assert set(pd.read_parquet(out)["source"]) == {"pei2025_review"}
+    # what ships with the package builds offline: the review's records and the literature corpus
+    assert set(pd.read_parquet(out)["source"]) == {"pei2025_review", "literature"}
 
 
 def test_data_build_without_output_writes_nothing(no_mirror, tmp_path, monkeypatch, capsys):

@@ -84,3 +84,17 @@ def test_serve_without_the_server_extra_says_which_extra_to_install(monkeypatch,
     assert main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "httptools not installed" in err and "pip install 'spepred[server]'" in err
+
+
+def test_the_literature_corpus_ships_inside_the_package():
+    """A wheel install trains on the curated parts too: they are package data, not a path
+    into the source checkout."""
+    import spepred
+    from spepred.data.literature import LITERATURE_DIR
+
+    package = Path(spepred.__file__).parent
+    # not resolved: the resources entry is a symlink to data/raw/literature in a checkout
+    assert LITERATURE_DIR.is_relative_to(package / "resources")
+    globs = PYPROJECT["tool"]["setuptools"]["package-data"]["spepred.resources"]
+    parts = sorted(LITERATURE_DIR.glob("part_*.csv"))
+    assert parts and "literature/*.csv" in globs

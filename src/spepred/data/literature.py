@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,9 @@ from spepred.errors import SpepredError
 __all__ = ["LITERATURE_COLUMNS", "REGIMES", "literature_problems", "paper_key", "read_literature", "regime"]
 
 #: The repository's folder of curated parts (the corpus is not shipped inside the package).
-LITERATURE_DIR = Path(__file__).resolve().parents[3] / "data" / "raw" / "literature"
+#: The curated parts, shipped with the package (``spepred/resources/literature`` is the
+#: repository's ``data/raw/literature``), so a wheel install trains on them too.
+LITERATURE_DIR = Path(str(resources.files("spepred.resources").joinpath("literature")))
 
 LITERATURE_COLUMNS: tuple[str, ...] = (
     "record_id", "doi", "url", "title", "year", "system", "is_control",
