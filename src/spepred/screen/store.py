@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from spepred.errors import SpepredError
 # one atomic writer for all of spepred (umask mode, fsync, clear errors); importable from here
-from spepred.files import write_bytes_atomic, write_text_atomic
+from spepred.files import sha256_file, write_bytes_atomic, write_text_atomic
 from spepred.data.columns import OUTPUT_COLUMNS, OUTPUTS
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,13 @@ RESULT_FILES = ("predictions.parquet", "predictions.csv", "top.csv", "pareto.csv
 
 
 def hash_path(path: Path) -> str:
-    """SHA-256 of a file, or of the sorted data files of a directory (a Spark output)."""
+    """SHA-256 of a file (:func:`spepred.files.sha256_file`), or of the names and bytes of
+    the sorted data files of a directory (a Spark output: one digest over all of them)."""
+    if path.is_file():
+        return sha256_file(path)
     h = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
-    for f in files:
-        if path.is_dir():
-            h.update(f.relative_to(path).as_posix().encode())
+    for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))):
+        h.update(f.relative_to(path).as_posix().encode())
         with open(f, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
