@@ -462,7 +462,7 @@ def create_app(
 
     @app.get("/model")
     def model_info() -> dict:
-        return {**info, "warnings": predictor.target_warnings()}
+        return {**info, "warnings": predictor.target_warnings(), "regime_warnings": predictor.regime_warnings()}
 
     @app.get("/chemicals")
     def chemicals(

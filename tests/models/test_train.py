@@ -190,6 +190,23 @@ def test_queries_are_warned_for_the_regimes_where_the_model_loses_to_their_mean(
     assert "gel" in p.regime_warnings() and "dry_network" not in p.regime_warnings()
 
 
+def test_the_training_table_names_the_regimes_where_a_model_loses_to_their_mean():
+    from spepred.models.report import metrics_table
+
+    m = {"mae": 0.5, "rmse": 0.7, "r2": 0.8, "spearman": 0.9}
+    t = {"n_labels": 119, "n_groups": 113, "metrics": m, "baseline_metrics": {**m, "mae": 0.6}, "beats_baseline": True,
+         "cv_scheme": "logo", "crosslinked_metrics": {"n": 45.0, "mae": 0.4, "baseline_mae": 0.3, "beats_baseline": 0.0},
+         "regime_metrics": {
+             "gel": {"n": 53.0, "mae": 0.39, "baseline_mae": 0.46, "beats_baseline": 1.0, "coverage_90": 0.89},
+             "composite": {"n": 30.0, "mae": 0.51, "baseline_mae": 0.49, "beats_baseline": 0.0, "coverage_90": 0.83},
+         }}
+    text = metrics_table({"esw": t})
+    assert "esw_V: the model does NOT beat the regime mean on composite (30 labels, MAE 0.510 vs 0.490)" in text
+    assert "gel (53" not in text and "crosslinked systems" not in text  # per regime replaces it
+    old = {k: v for k, v in t.items() if k != "regime_metrics"}
+    assert "on the 45 crosslinked systems" in metrics_table({"esw": old})
+
+
 def test_the_curves_row_counts_curves_not_polymers():
     from spepred.models.report import metrics_rows, metrics_table
 
