@@ -120,7 +120,8 @@ def breakdown(lib, chunk_rows: int) -> list[tuple[str, float]]:
     X = feats.features[feats.ok]
     for key, booster in b.boosters.items():
         t = time.perf_counter()
-        booster.inplace_predict(X)
+        index = b.feature_index(key)  # the target's own features (None: all of them)
+        booster.inplace_predict(X if index is None else np.ascontiguousarray(X[:, index]))
         out.append((f"XGBoost {key}", time.perf_counter() - t))
     t = time.perf_counter()
     b.domain.score({c: np.asarray(cols[c])[feats.ok] for c in ("monomer_smiles", "crosslinker")}, cache=p.cache)
