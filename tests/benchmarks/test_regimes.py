@@ -42,6 +42,8 @@ def _table(reg) -> pd.DataFrame:
         ("literature", "literature:doi:10.3000/z", "gel", False, -3.5, np.nan, 1.0),
     ]
     t = pd.DataFrame(spec, columns=["source", "group", "regime", "crosslinked", "log10_sigma_S_cm", "esw_V", "strength_MPa"])
+    t["t_li"] = np.nan  # the fourth property: labels of its own tested below
+    t.loc[[3, 6], "t_li"] = [0.4, 0.6]
     t["record_id"] = [f"r{i}" for i in range(len(t))]
     t["paper"] = paper_key(t["group"]).to_numpy()
     return t
