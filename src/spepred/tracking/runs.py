@@ -345,8 +345,9 @@ def _log_run(mlflow, client, experiment_id, result, bundle_dir, data_card, regis
 
 
 #: Parts of the package a logged model does not run: the shipped bundle (the model carries
-#: its own as an artifact), the web page's files, compiled caches.
-_NOT_MODEL_CODE = (("resources", "default_model"), ("web", "static"))
+#: its own as an artifact), the literature corpus (training data), the web page's files,
+#: compiled caches.
+_NOT_MODEL_CODE = (("resources", "default_model"), ("resources", "literature"), ("web", "static"))
 
 
 def _copy_model_code(dst: Path) -> Path:
@@ -358,7 +359,9 @@ def _copy_model_code(dst: Path) -> Path:
     pkg = Path(spepred.__file__).resolve().parent
 
     def ignore(directory: str, names: list[str]) -> set[str]:
-        rel = Path(directory).resolve().relative_to(pkg).parts
+        # copytree names each directory under pkg as it walks; resolving it would follow a
+        # linked resource (resources/literature -> data/raw/literature) out of the package
+        rel = Path(directory).relative_to(pkg).parts
         skip = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
         skip |= {part[-1] for part in _NOT_MODEL_CODE if rel == part[:-1] and part[-1] in names}
         return skip
