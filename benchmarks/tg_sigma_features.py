@@ -1,4 +1,4 @@
-"""Issue 17, item 2: does the predicted Tg help the σ model? Four arms, three evaluations.
+"""Issue 17, item 2: does the predicted Tg help the σ model? Six arms, three evaluations.
 
 Arms (all the same XGBoost σ fit: the σ parameters of
 :class:`~spepred.models.config.TrainConfig`, point predictions, no intervals):
@@ -14,8 +14,7 @@ Arms (all the same XGBoost σ fit: the σ parameters of
   composites (``only=`` of the same transform). Added after VTF-x's regime table showed it
   better on dry linear polymers and worse on gels: in a gel the liquid, not the polymer's
   segmental motion, carries the ions, so the polymer's Tg is the wrong T0 there. Chosen
-  after seeing those test rows, so its regime-table figure is optimistic; ``--seed 1``
-  (other curve and paper folds) is the check;
+  after seeing those test rows, so its regime-table figure is optimistic;
 * **strict VTF**: log10 σ = A_ref − b (x − x_ref), A_ref a booster without temperature,
   b per regime from the training curves (:class:`spepred.models.vtf.TwoStageVtf`),
   predictions clipped to the fold's training label range;
