@@ -11,7 +11,7 @@ import pytest
 from spepred.data.build import DEFAULT_SOURCES, build_formulations
 from spepred.data.regimes import regime
 from spepred.data.splits import paper_key, polymer_groups
-from spepred.featurize import FormulationFeaturizer
+from spepred.featurize import FeaturizerConfig, FormulationFeaturizer
 from spepred.models.train import cv_groups
 from tests.conftest import MIRROR, skip_unless_required
 
@@ -70,3 +70,18 @@ def test_the_featurizer_takes_a_few_rows_of_each_new_source(new_rows):
     assert (frame.loc[gel, "conditions.plasticized"] == 1).all()
     composite = (new_rows["regime"] == "composite").to_numpy()
     assert (frame.loc[composite, "filler.class_none"] == 0).all()
+
+
+def test_the_liquid_blocks_read_the_new_sources_liquids(new_rows):
+    from spepred.featurize.formulation import DEFAULT_BLOCKS
+
+    blocks = tuple(dict.fromkeys((*DEFAULT_BLOCKS, "liquid", "content")))
+    result = FormulationFeaturizer(FeaturizerConfig(blocks=blocks)).transform(new_rows, source="new rows")
+    assert not result.errors, result.errors[:3]
+    frame = result.frame()
+    named = (new_rows["liquids"].fillna("").str.strip() != "").to_numpy()
+    assert named.any()
+    assert (frame.loc[named, "liquid.n_liquids"] > 0).all()
+    assert (frame.loc[~named, "liquid.n_liquids"] == 0).all()
+    hata_gel = named & (new_rows["source"] == "hatakeyama2022").to_numpy()
+    assert frame.loc[hata_gel, "content.liquid_wt_pct"].notna().all()  # Hatakeyama states its amounts

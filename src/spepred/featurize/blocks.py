@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 from spepred.chem import descriptors as D
-from spepred.chem.dictionary import CROSSLINK_TYPES, FILLER_CLASSES, PHYSICAL_TYPES
+from spepred.chem.dictionary import CROSSLINK_TYPES, FILLER_CLASSES, LIQUID_CLASSES, PHYSICAL_TYPES
 from spepred.chem.resolve import (
     is_none,
     resolve_crosslinkers,
     resolve_fillers,
+    resolve_liquids,
     resolve_matrix,
     resolve_salt,
 )
@@ -286,6 +287,74 @@ class OxidationBlock(KeyedBlock):
         return np.array([*density, aromatic, xl_frac], dtype=np.float32)
 
 
+#: Descriptors of a liquid component, averaged over the liquids of a row that have a structure.
+_LIQUID_GROUPS = ("carbonyl", "carbonate", "ester", "ether_O", "nitrile", "sulfonyl", "CF", "hydroxyl", "amide")
+
+
+def liquid_class_of(smiles: str) -> str:
+    """The class (:data:`LIQUID_CLASSES`) of a liquid drawn as a SMILES and not named in the
+    dictionary: ionic (charged fragments) first, then the most polar group it carries."""
+    counts = dict(zip(D.GROUP_NAMES, D.group_counts(smiles), strict=True))
+    if "+" in smiles:
+        return "ionic_liquid"
+    for group, klass in (("carbonate", "carbonate"), ("nitrile", "nitrile"), ("sulfonyl", "sulfone"),
+                         ("amide", "amide"), ("ester", "ester"), ("ether_O", "ether")):
+        if counts[group] > 0:
+            return klass
+    return "other"
+
+
+class LiquidBlock(KeyedBlock):
+    """Liquid components of a gel (``liquids``: dictionary names or SMILES, several with
+    ``;``): how many, the share of each class (carbonate, ether, nitrile, ionic liquid, ...,
+    ``unspecified`` for a liquid electrolyte the source does not name), and the mean size
+    and polar groups of those with a structure (the groups that solvate Li+ and set the
+    dielectric constant). A table without the column reads as no liquid; ``plasticized``
+    still says one is present."""
+
+    name = "liquid"
+    key_columns = ("liquids",)
+
+    def _names(self) -> Sequence[str]:
+        return [
+            "n_liquids",
+            *(f"class_{c}" for c in LIQUID_CLASSES),
+            "mw_g_mol",
+            "heavy_atoms",
+            "ionic",
+            *(f"{g}_per_heavy_atom" for g in _LIQUID_GROUPS),
+            "logp_per_heavy_atom",
+        ]
+
+    def compute(self, liquids: str) -> np.ndarray:
+        n_desc = len(self) - 1 - len(LIQUID_CLASSES)
+        # NaN: a source row without the column (the review's), read as no liquid
+        comps = () if liquids.strip().casefold() == "nan" else resolve_liquids(liquids)
+        if not comps:
+            return np.array([0.0, *([0.0] * len(LIQUID_CLASSES)), *([math.nan] * n_desc)], dtype=np.float32)
+        kinds = [
+            c.liquid_class if c.liquid_class in LIQUID_CLASSES else liquid_class_of(c.smiles) if c.smiles else "unspecified"
+            for c in comps
+        ]
+        classes = np.array([[float(k == c) for c in LIQUID_CLASSES] for k in kinds]).mean(axis=0)
+        drawn = [c.smiles for c in comps if c.smiles]
+        if drawn:
+            gens = np.array([D.general_descriptors(smi) for smi in drawn])
+            cnts = np.array([D.group_counts(smi) for smi in drawn])
+            heavy = np.maximum(gens[:, 0], 1.0)
+            idx = [D.GROUP_NAMES.index(g) for g in _LIQUID_GROUPS]
+            desc = [
+                gens[:, 1].mean(),
+                heavy.mean(),
+                float(np.mean(["+" in smi for smi in drawn])),
+                *(cnts[:, idx] / heavy[:, None]).mean(axis=0),
+                gens[:, D.GENERAL_NAMES.index("logp_per_heavy_atom")].mean(),
+            ]
+        else:
+            desc = [math.nan] * n_desc
+        return np.array([len(comps), *classes, *desc], dtype=np.float32)
+
+
 class RowBlock:
     """Base class: a block computed per row (vectorized), not per distinct key."""
 
@@ -350,6 +419,7 @@ class CoordinationBlock(RowBlock):
     """
 
     name = "coordination"
+    derived = True  # computed from the other blocks' features, after them
     feature_names = ["coordination.li_per_coordinating_site", "coordination.li_per_heavy_atom"]
     SITES = ("ether_O", "carbonyl", "nitrile", "hydroxyl", "amine", "sulfonyl")
 
@@ -365,6 +435,50 @@ class CoordinationBlock(RowBlock):
             return np.column_stack([per_site, per_heavy]).astype(np.float32)
 
 
+class ContentBlock(RowBlock):
+    """How much of each component, per row: liquid content (wt% of the electrolyte; 0
+    without a liquid, NaN when a liquid is named without its amount, with a flag) and the
+    part of it in each liquid class, filler loading per filler class, crosslinker content
+    (``crosslinker_wt_pct``) and the reactive groups it brings per gram of electrolyte
+    (content × functionality / reacted molar mass: a crosslink density proxy).
+    Derived from the liquid, filler and crosslinker blocks (NaN where those are not in the
+    layout) and from the content columns (a table without them: unknown amounts)."""
+
+    name = "content"
+    derived = True
+    feature_names = [
+        "content.liquid_wt_pct",
+        "content.liquid_amount_unknown",
+        *(f"content.liquid_wt_pct_{c}" for c in LIQUID_CLASSES),
+        *(f"content.filler_wt_pct_{c}" for c in FILLER_CLASSES),
+        "content.crosslinker_wt_pct",
+        "content.reactive_groups_mmol_per_g",
+    ]
+
+    def compute_rows(self, table, column) -> np.ndarray:
+        n = len(np.asarray(table["monomer_smiles"], dtype=object))
+
+        def numbers(name: str) -> np.ndarray:
+            return np.asarray(table[name], dtype=np.float64) if name in table else np.full(n, np.nan)
+
+        n_liquids = column("liquid.n_liquids")
+        plasticized = np.asarray(table["plasticized"], dtype=np.float64)
+        liquid = numbers("liquid_wt_pct")
+        present = (n_liquids > 0) | (plasticized > 0)
+        liquid = np.where(present, liquid, 0.0)  # no liquid is a true zero content
+        unknown = (present & ~np.isfinite(liquid)).astype(np.float64)
+        per_class = [liquid * column(f"liquid.class_{c}") for c in LIQUID_CLASSES]
+        loading = numbers("filler_wt_pct")
+        loading = np.where(column("filler.n_fillers") > 0, loading, 0.0)
+        n_fillers = np.maximum(column("filler.n_fillers"), 1.0)
+        per_filler = [loading * column(f"filler.class_{c}") / n_fillers for c in FILLER_CLASSES]
+        xl = numbers("crosslinker_wt_pct")
+        xl = np.where(column("crosslinker.n_crosslinkers") > 0, xl, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            groups = 10.0 * xl / column("crosslinker.mw_per_reactive_group_g_mol")  # wt% -> mmol/g
+            return np.column_stack([liquid, unknown, *per_class, *per_filler, xl, groups]).astype(np.float32)
+
+
 #: Block constructors by short key, in the order features are laid out.
 BLOCKS = {
     "matrix": MatrixBlock,
@@ -375,4 +489,6 @@ BLOCKS = {
     "oxidation": OxidationBlock,
     "conditions": ConditionsBlock,
     "coordination": CoordinationBlock,
+    "liquid": LiquidBlock,
+    "content": ContentBlock,
 }

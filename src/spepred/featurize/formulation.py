@@ -17,7 +17,7 @@ import pandas as pd
 
 from spepred.cache import FeatureCache
 from spepred.errors import ConfigError, RowError, SpepredError
-from spepred.featurize.blocks import BLOCKS, ConditionsBlock, CoordinationBlock, KeyedBlock
+from spepred.featurize.blocks import BLOCKS, ConditionsBlock, KeyedBlock
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,8 @@ class FormulationFeaturizer:
         # distinct keys of every block first, so that progress has a total
         plans = []
         for block in keyed:
-            cols = [as_text_array(table[c]) for c in block.key_columns]
+            # a key column the table does not carry (``liquids`` in an older table) is empty
+            cols = [as_text_array(table[c]) if c in table else np.full(n, "", dtype=object) for c in block.key_columns]
             if len(cols) == 1:
                 codes, uniques = pd.factorize(cols[0])
                 keys = [(u,) for u in uniques]
@@ -235,7 +236,7 @@ class FormulationFeaturizer:
             if isinstance(block, ConditionsBlock):
                 X[:, self._slices[block.name]] = block.compute_rows(table)
         for block in self.blocks:  # derived from the blocks above, so last
-            if isinstance(block, CoordinationBlock):
+            if getattr(block, "derived", False):
                 X[:, self._slices[block.name]] = block.compute_rows(table, self._column_of(X))
         X[~ok] = np.nan
         return FeatureResult(features=X, feature_names=self.feature_names, ok=ok, errors=errors)

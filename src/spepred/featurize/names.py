@@ -13,6 +13,8 @@ _BLOCK = {
     "conditions": "",
     "coordination": "",
     "oxidation": "network: matrix and crosslinkers",
+    "liquid": "liquid components",
+    "content": "",
     "orbital": "xTB",
     "aux": "auxiliary model",
 }
@@ -29,6 +31,10 @@ _SPECIAL = {
     "crosslinker.functionality_total": "crosslinker functionality (total reactive groups)",
     "crosslinker.mw_per_reactive_group_g_mol": "crosslinker mass between reactive groups (g/mol)",
     "salt.anion_delocalization": "anion charge delocalization (O/N/F per charge)",
+    "content.liquid_wt_pct": "liquid content (wt% of the electrolyte)",
+    "content.liquid_amount_unknown": "a liquid is present, its amount unknown",
+    "content.crosslinker_wt_pct": "crosslinker content (wt%)",
+    "content.reactive_groups_mmol_per_g": "crosslinker reactive groups per gram of electrolyte (mmol/g)",
 }
 
 
@@ -47,6 +53,12 @@ def describe_feature(name: str) -> str:
         return f"crosslink class = {rest[6:]}"
     if rest.startswith("class_") and block == "filler":
         return f"filler class = {rest[6:]}"
+    if rest.startswith("class_") and block == "liquid":
+        return f"share of liquids of class {rest[6:]}"
+    if rest.startswith("liquid_wt_pct_"):
+        return f"liquid content of class {rest[14:]} (wt%)"
+    if rest.startswith("filler_wt_pct_"):
+        return f"filler loading of class {rest[14:]} (wt%)"
     if rest.startswith("group_"):
         return f"crosslinker reactive group = {rest[6:]}"
     text = rest.replace("_per_heavy_atom", " per heavy atom").replace("_per_unit", " per repeat unit")
