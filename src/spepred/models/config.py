@@ -140,6 +140,10 @@ _XGB_KEYS = {
 }
 
 
+#: Ways to weight the σ training rows (``TrainConfig.weighting``).
+WEIGHTINGS = ("none", "regime", "source")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run (saved with the bundle and logged to MLflow)."""
@@ -157,6 +161,10 @@ class TrainConfig:
     domain_min_similarity: float = 0.4
     domain_max_unseen: int = 4
     n_jobs: int = field(default_factory=default_n_jobs)
+    #: σ training weights by kind of row: none, regime or source (see
+    #: :func:`spepred.models.train.sample_weights`), tempered by ``weighting_power``
+    weighting: str = "none"
+    weighting_power: float = 0.5
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.targets if t not in TARGETS]
@@ -164,6 +172,10 @@ class TrainConfig:
             raise ConfigError(f"unknown target(s) {unknown}; known: {list(TARGETS)}")
         if self.cv_folds < 2:
             raise ConfigError(f"cv_folds must be >= 2, got {self.cv_folds}")
+        if self.weighting not in WEIGHTINGS:
+            raise ConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {self.weighting!r}")
+        if not 0 <= self.weighting_power <= 1:
+            raise ConfigError(f"weighting_power must be in [0, 1], got {self.weighting_power}")
         if not 0 < self.alpha < 1:
             raise ConfigError(f"alpha must be in (0, 1), got {self.alpha}")
         for key, params in self.xgb.items():

@@ -115,12 +115,12 @@ def _xgb_params(config: TrainConfig, spec: TargetSpec, feature_names: list[str])
     return params, n_rounds
 
 
-def fit_booster(X, y, feature_names, params: dict, n_rounds: int):
+def fit_booster(X, y, feature_names, params: dict, n_rounds: int, weight: np.ndarray | None = None):
     """Train one booster; ``feature_names=None`` for cross-validation fits (xgboost checks
     the names on every boosting round, about a tenth of the fitting time)."""
     import xgboost as xgb
 
-    dtrain = xgb.DMatrix(X, label=y, feature_names=feature_names, missing=np.nan)
+    dtrain = xgb.DMatrix(X, label=y, weight=weight, feature_names=feature_names, missing=np.nan)
     return xgb.train(params, dtrain, num_boost_round=n_rounds)
 
 
@@ -203,12 +203,26 @@ def _regime_metrics(y, oof, lo, hi, fold_of, regimes: np.ndarray) -> dict[str, d
     return out
 
 
-def _oof(X, y, folds, params, n_rounds, progress, label) -> tuple[np.ndarray, np.ndarray]:
+def sample_weights(ids: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
+    """Training weights of the rows of one target (``config.weighting``): ``none``; or
+    ``regime`` / ``source``, each row weighted by (n / (k n_g)) ** ``weighting_power``
+    where n_g is the size of its regime or source among the n rows of k kinds, so that ten
+    thousand dry linear rows do not drown a thousand gels (power 1: every kind weighs the
+    same in total; 0.5: halfway). Normalized to a mean of 1."""
+    if config.weighting == "none" or config.weighting not in ids:
+        return None
+    kind = ids[config.weighting].astype(str)
+    size = kind.map(kind.value_counts()).to_numpy(float)
+    w = (len(kind) / (kind.nunique() * size)) ** config.weighting_power
+    return w / w.mean()
+
+
+def _oof(X, y, folds, params, n_rounds, progress, label, weight=None) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold predictions and the fold of every row."""
     oof = np.full(len(y), np.nan)
     fold_of = np.full(len(y), -1)
     for f, (tr, te) in enumerate(folds):
-        booster = fit_booster(X[tr], y[tr], None, params, n_rounds)
+        booster = fit_booster(X[tr], y[tr], None, params, n_rounds, None if weight is None else weight[tr])
         oof[te] = booster.inplace_predict(X[te])
         fold_of[te] = f
         if progress is not None:
@@ -242,7 +256,8 @@ def evaluate_target(
     y = _to_model_space(y_label, spec)
     params, n_rounds = _xgb_params(config, spec, feature_names)
     folds = folds if folds is not None else _folds(groups, spec.cv, config.cv_folds, config.seed)
-    oof, fold_of = _oof(X, y, folds, params, n_rounds, progress, spec.key)
+    weight = sample_weights(ids, config) if spec.key == "sigma" else None
+    oof, fold_of = _oof(X, y, folds, params, n_rounds, progress, spec.key, weight)
     base = np.full(len(y), np.nan)
     for tr, te in folds:
         base[te] = y[tr].mean()
@@ -258,7 +273,7 @@ def evaluate_target(
         curves = ids["curve_id"].astype(str).to_numpy()
         if spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups)):
             cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
-            c_oof, _ = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)")
+            c_oof, _ = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)", weight)
             curve_metrics = regression_metrics(y, c_oof, log_units=log_units)
             curve_metrics["n_groups"] = float(len(np.unique(curves)))
             pool_res.append(np.abs(c_oof - y))
@@ -300,7 +315,7 @@ def evaluate_target(
     metrics = regression_metrics(y, oof, lo=lo, hi=hi, log_units=log_units)
     baseline = regression_metrics(y, base, log_units=log_units)
     fold_mae = [float(np.mean(abs_res[fold_of == f])) for f in range(len(folds))]
-    final = fit_booster(X, y, feature_names, params, n_rounds)
+    final = fit_booster(X, y, feature_names, params, n_rounds, weight)
     gain = final.get_score(importance_type="total_gain")
     importance = (
         pd.DataFrame({"feature": list(gain), "total_gain": list(gain.values())})
