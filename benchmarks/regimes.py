@@ -50,6 +50,7 @@ import pandas as pd
 from _bench import ROOT, Clock, finish, header, parser
 
 from spepred.data.splits import paper_key
+from spepred.featurize.formulation import DEFAULT_BLOCKS
 from spepred.models.config import STRENGTH_FEATURES
 
 if TYPE_CHECKING:
@@ -72,8 +73,12 @@ SHIPPED_REF = "a36bf70"
 SHIPPED_PATH = "models/default"
 #: Recipes screened on this evaluation: name -> changes to :class:`TrainConfig` (the
 #: featurizer's by ``featurizer``, the σ booster's by ``xgb_sigma``). ``default`` is
-#: today's :class:`TrainConfig`.
+#: the current :class:`TrainConfig`; the others name what they change.
 _NOT_OXIDATION = ["*", "!oxidation.*"]
+_TODAY = {"weighting": "none"}
+_LIQUID = {"featurizer": {"blocks": (*DEFAULT_BLOCKS, "liquid", "content")}, "weighting": "none"}
+_CONTENT = {"featurizer": {"blocks": (*DEFAULT_BLOCKS, "content")}, "weighting": "none"}
+_W_REGIME = {"weighting": "regime", "weighting_power": 0.5}
 CANDIDATES: dict[str, dict] = {
     "default": {},
     # window and strength as shipped on 2026-12-01: every feature but the oxidation block
@@ -102,6 +107,14 @@ CANDIDATES: dict[str, dict] = {
         "xgb_esw": {"max_depth": 1, "colsample_bytree": 1.0},
         "xgb_tli": {"max_depth": 1, "colsample_bytree": 1.0},
     },
+    # σ (issue 16 item 2): the recipe of the start of the issue, rows weighted by regime,
+    # and the liquid and content blocks (docs/benchmarks.md, choosing the σ recipe)
+    "today": _TODAY,
+    "w_regime": {**_TODAY, **_W_REGIME},
+    "liquid": _LIQUID,
+    "liquid_w_regime": {**_LIQUID, **_W_REGIME},
+    "content": _CONTENT,
+    "content_w_regime": {**_CONTENT, **_W_REGIME},
 }
 PREDICTORS = ("model", "regime_mean", "shipped")
 
