@@ -14,7 +14,14 @@ IDS = pd.DataFrame({"regime": ["dry_linear"] * 8 + ["gel"] * 2, "source": ["a"] 
 
 
 def test_no_weighting_is_no_weights():
-    assert sample_weights(IDS, TrainConfig()) is None
+    assert sample_weights(IDS, TrainConfig(weighting="none")) is None
+
+
+def test_the_default_weights_sigma_rows_by_regime():
+    cfg = TrainConfig()
+    assert (cfg.weighting, cfg.weighting_power) == ("regime", 0.5)
+    w = sample_weights(IDS, cfg)
+    assert w[8] > w[0]
 
 
 def test_power_one_gives_every_regime_the_same_total_weight():

@@ -162,8 +162,10 @@ class TrainConfig:
     domain_max_unseen: int = 4
     n_jobs: int = field(default_factory=default_n_jobs)
     #: σ training weights by kind of row: none, regime or source (see
-    #: :func:`spepred.models.train.sample_weights`), tempered by ``weighting_power``
-    weighting: str = "none"
+    #: :func:`spepred.models.train.sample_weights`), tempered by ``weighting_power``.
+    #: By regime, power 0.5: chosen on the regime evaluation (docs/benchmarks.md section 12),
+    #: where it beat the unweighted recipe overall, on gels, composites and dry linear rows
+    weighting: str = "regime"
     weighting_power: float = 0.5
 
     def __post_init__(self) -> None:
