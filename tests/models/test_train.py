@@ -231,3 +231,18 @@ def test_the_suite_trains_with_one_thread_and_the_default_is_set_by_environment(
     monkeypatch.setenv(N_JOBS_ENV, "many")
     with pytest.raises(ConfigError, match=r"\$SPEPRED_N_JOBS='many': expected a whole number of threads >= 1"):
         TrainConfig()
+
+
+def test_unnamed_networks_count_as_crosslinked_in_training():
+    """One rule for "a network" (spepred.data.regimes): a row a converter flagged as an
+    unnamed network is crosslinked for training's crosslinked baseline too, not only in the
+    regime table (Hatakeyama's networks name no crosslinker)."""
+    from spepred.data.schema import require_valid
+
+    table = pd.read_csv(TINY)
+    linear = table.index[table["crosslink_type"] == "none"]
+    table["flags"] = ""
+    table.loc[linear[:5], "flags"] = "network_crosslinker_unnamed"
+    n_crosslinked = int((table["crosslink_type"] != "none").sum()) + 5
+    result = train_models(require_valid(table), TrainConfig(targets=("sigma",), cv_folds=3))
+    assert result.targets["sigma"].crosslinked_metrics["n"] == n_crosslinked

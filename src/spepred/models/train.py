@@ -21,7 +21,7 @@ import pandas as pd
 
 from spepred.chem.resolve import matrix_key
 from spepred.data.build import table_hash
-from spepred.data.regimes import regime
+from spepred.data.regimes import crosslinked, regime
 from spepred.data.splits import paper_key, polymer_groups
 from spepred.errors import SpepredError
 from spepred.featurize import FormulationFeaturizer
@@ -396,6 +396,7 @@ def train_models(
     timings["featurize"] = time.perf_counter() - t0
     split_groups = cv_groups(rows)
     row_regimes = regime(rows).to_numpy(dtype=object)
+    row_crosslinked = crosslinked(rows).to_numpy(dtype=bool)
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
@@ -417,7 +418,9 @@ def train_models(
             log.warning("not training %s: %s", key, skipped[key])
             continue
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
-        ids["crosslinked"] = (rows.loc[mask, "crosslink_type"] != "none").to_numpy()
+        # one rule for "a network" everywhere (spepred.data.regimes): a named crosslinker or
+        # type, or a converter's unnamed-network flag (Hatakeyama's networks name none)
+        ids["crosslinked"] = row_crosslinked[mask]
         ids["regime"] = row_regimes[mask]  # for the regime table (spepred.models.regime_table)
         keys = rows.loc[mask, ["monomer_smiles", "crosslinker"]].reset_index(drop=True)
         cols = select_features(featurizer.feature_names, config.features.get(key))
