@@ -119,8 +119,10 @@ def main() -> None:
 
     predictor = load_predictor(args.model)
     bounds = bounded_labels()
+    shown = args.model.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
     lines = [header("bounds_check"),
-             f"Bundle {args.model} (model {predictor.model_version}); labels stated as bounds in the "
+             f"Bundle {shown} (model {predictor.model_version}); labels stated as bounds in the "
              "review records and the literature corpus (never training labels).",
              "held = predictions on the right side of the stated bound; median miss = how far the "
              "others are on the wrong side; mean = the bundle's training-label mean as a constant guess.",
