@@ -38,6 +38,26 @@ def skip_unless_required(reason: str, **kwargs) -> None:
     pytest.skip(reason, **kwargs)
 
 
+#: the scripts under benchmarks/ (imported by name; they import their sibling _bench.py)
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def benchmark_fixture(module: str, name: str):
+    """A module-scoped fixture ``name`` yielding ``benchmarks/<module>.py`` as a module, with
+    ``benchmarks/`` on ``sys.path`` while the test module runs (the scripts import their
+    siblings, some of them lazily)."""
+
+    @pytest.fixture(scope="module", name=name)
+    def _benchmark():
+        sys.path.insert(0, str(BENCHMARKS))
+        try:
+            yield importlib.import_module(module)
+        finally:
+            sys.path.remove(str(BENCHMARKS))
+
+    return _benchmark
+
+
 def import_or_skip(module: str):
     """``pytest.importorskip(module)``; where every test is required, a plain import (an
     ImportError fails)."""

@@ -3,24 +3,13 @@ both predicted, and files that are not the same split are refused."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.conftest import benchmark_fixture
 
-
-@pytest.fixture(scope="module")
-def blend_mod():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("blend_predictions")
-    finally:
-        sys.path.remove(str(BENCH))
+blend_mod = benchmark_fixture("blend_predictions", "blend_mod")
 
 
 def _preds(model: str, ids, y_true, y_pred, folds) -> pd.DataFrame:

@@ -4,24 +4,13 @@ is collected with the formulation the converters make for it."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.conftest import benchmark_fixture
 
-
-@pytest.fixture(scope="module")
-def bc():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("bounds_check")
-    finally:
-        sys.path.remove(str(BENCH))
+bc = benchmark_fixture("bounds_check", "bc")
 
 
 def test_held_and_missed_on_the_stated_side(bc):

@@ -4,26 +4,14 @@ that regime's training rows, and every labelled row is scored once per property.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from spepred.data.splits import paper_key
+from tests.conftest import BENCHMARKS, benchmark_fixture, skip_unless_required
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-@pytest.fixture(scope="module")
-def reg():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("regimes")
-    finally:
-        sys.path.remove(str(BENCH))
+reg = benchmark_fixture("regimes", "reg")
 
 
 def _table(reg) -> pd.DataFrame:
@@ -135,8 +123,8 @@ def test_summary_rows_and_coverage(reg):
 def test_the_shipped_baseline_is_the_bundle_of_the_start_of_the_issue(reg, tmp_path):
     import subprocess
 
-    if subprocess.run(["git", "-C", str(BENCH), "cat-file", "-e", f"{reg.SHIPPED_REF}^{{commit}}"]).returncode:
-        pytest.skip(f"no git history with {reg.SHIPPED_REF} here")
+    if subprocess.run(["git", "-C", str(BENCHMARKS), "cat-file", "-e", f"{reg.SHIPPED_REF}^{{commit}}"]).returncode:
+        skip_unless_required(f"no git history with {reg.SHIPPED_REF} here")
     bundle = reg.extract_shipped(reg.SHIPPED_REF, tmp_path)
     assert (bundle / "bundle.json").exists() and (bundle / "model_sigma.ubj").exists()
     # that commit's bundle, whatever models/default holds now

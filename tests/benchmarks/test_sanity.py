@@ -3,23 +3,11 @@ quote holds the number, and a reference without one says so."""
 
 from __future__ import annotations
 
-import importlib
 import math
-import sys
-from pathlib import Path
 
-import pytest
+from tests.conftest import benchmark_fixture
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-@pytest.fixture(scope="module")
-def sanity():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("sanity")
-    finally:
-        sys.path.remove(str(BENCH))
+sanity = benchmark_fixture("sanity", "sanity")
 
 
 def test_every_cited_value_comes_from_its_quote(sanity):

@@ -71,8 +71,12 @@ def test_filler_loading_per_class_and_crosslinker_content():
     assert x.loc[0, "content.filler_wt_pct_ceramic_conductor"] == 10.0
     assert x.loc[0, "content.filler_wt_pct_oxide"] == 0.0
     assert x.loc[1, "content.crosslinker_wt_pct"] == 20.0
-    # PETEA: four acrylates on a ~352 g/mol core, 20 wt% -> ~2.3 mmol of groups per gram
-    assert 1.5 < x.loc[1, "content.reactive_groups_mmol_per_g"] < 3.5
+    # PETEA: four acrylates, 352.3 g/mol unreacted, 360.4 reacted (each C=C opened, +2 H):
+    # 90.1 g per reactive group, and 20 wt% is 10 * 20 / 90.1 = 2.220 mmol of groups per gram
+    per_group = x.loc[1, "crosslinker.mw_per_reactive_group_g_mol"]
+    assert per_group == pytest.approx((352.34 + 8 * 1.008) / 4, abs=0.02)
+    assert x.loc[1, "content.reactive_groups_mmol_per_g"] == pytest.approx(10.0 * 20.0 / per_group, rel=1e-6)
+    assert x.loc[1, "content.reactive_groups_mmol_per_g"] == pytest.approx(2.220, abs=0.001)
 
 
 def test_an_unknown_liquid_is_a_row_error_naming_it():

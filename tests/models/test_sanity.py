@@ -14,27 +14,16 @@ carbonate liquid raises σ at 25 °C by at least a decade; PEO/LiTFSI's window s
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import MIRROR, skip_unless_required
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.conftest import MIRROR, benchmark_fixture, skip_unless_required
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def sanity():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("sanity")
-    finally:
-        sys.path.remove(str(BENCH))
+sanity = benchmark_fixture("sanity", "sanity")
 
 
 @pytest.fixture(scope="module")
