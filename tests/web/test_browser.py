@@ -298,6 +298,7 @@ def test_structure_editor_draws_into_the_smiles_field(page, server):
     page.wait_for_function("() => document.getElementById('jsme-note').textContent.startsWith('Draw')", timeout=20_000)
     page.fill("#monomer_smiles", "")
     page.click("#jsme-use")  # the editor was opened on HEA: its SMILES comes back
+    page.wait_for_function("() => document.getElementById('monomer_smiles').value !== ''", timeout=10_000)
     drawn = page.input_value("#monomer_smiles")
     assert drawn and "C=C" in drawn
     page.click("#jsme-add")

@@ -388,8 +388,20 @@
     window.jsmeOnLoad = () => {
       state.jsme = new window.JSApplet.JSME("jsme-container", "460px", "340px", { options: "query,hydrogens" });
       const s = $("monomer_smiles").value.trim().split(".")[0];
-      if (s) { try { state.jsme.readGenericMolecularInput(s); } catch (e) { /* a name, not a SMILES */ } }
-      $("jsme-note").textContent = "Draw the monomer; then use it. (Keyboard: type SMILES in the field above instead.)";
+      const ready = () => {
+        $("jsme-note").textContent = "Draw the monomer; then use it. (Keyboard: type SMILES in the field above instead.)";
+      };
+      if (!s) { ready(); return; }
+      try { state.jsme.readGenericMolecularInput(s); } catch (e) { ready(); return; /* a name, not a SMILES */ }
+      // JSME builds its canvas on deferred commands: the molecule may arrive a moment later
+      // (seen under load). Say "Draw" once it is there, or after 10 s whatever happened.
+      let tries = 0;
+      const wait = () => {
+        if (state.jsme.smiles() || ++tries > 100) { ready(); return; }
+        try { if (tries % 10 === 0) state.jsme.readGenericMolecularInput(s); } catch (e) { /* keep waiting */ }
+        setTimeout(wait, 100);
+      };
+      wait();
     };
     const sc = document.createElement("script");
     sc.src = "/static/vendor/jsme/jsme.nocache.js";
@@ -402,7 +414,7 @@
   function useDrawn(add) {
     if (!state.jsme) return;
     const s = state.jsme.smiles();
-    if (!s) return;
+    if (!s) { $("jsme-note").textContent = "Nothing drawn yet: draw a structure first, then use it."; return; }
     const cur = $("monomer_smiles").value.trim();
     $("monomer_smiles").value = add && cur ? `${cur}.${s}` : s;
     $("monomer_smiles").focus();
