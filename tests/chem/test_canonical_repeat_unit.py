@@ -206,3 +206,55 @@ def test_a_dictionary_name_and_any_spelling_of_its_polymer_are_one_component():
     )
     assert matrix_key("PTMG") == matrix_key("[*]OCCCC[*]") == matrix_key("[*]CCOCC[*]")
     assert matrix_key("PEO.PAN") == matrix_key("N#CC([*])C[*].[*]OCCOCC[*]")
+
+
+# --- the memo of canonical units ------------------------------------------------------------
+
+
+def _units_of_the_default_data() -> list[str]:
+    from tests.conftest import MIRROR, skip_unless_required
+
+    if not (MIRROR / "bradford2023" / "clean_train_data.csv").exists():
+        skip_unless_required("dataset mirror not found (set SPEPRED_DATA_MIRROR)")
+    from spepred.data.converters import convert_bradford
+
+    rows, _ = convert_bradford(MIRROR / "bradford2023" / "clean_train_data.csv")
+    units = {p for s in rows["monomer_smiles"].dropna().unique() for p in s.split(".")}
+    return sorted(u for u in units if "*" in u)
+
+
+def test_a_canonical_unit_is_its_own_canonical_form_and_the_memo_changes_nothing():
+    """The memo maps a canonical SMILES to itself without computing it: that is only right if
+    canonicalizing a canonical unit gives it back, for every unit of Bradford."""
+    from spepred.chem import polymer
+
+    units = _units_of_the_default_data()
+    assert len(units) > 100
+    polymer._CANONICAL_UNITS.clear()
+    fresh = {}
+    for u in units:  # computed, never looked up: each input is new to an emptied memo
+        polymer._CANONICAL_UNITS.clear()
+        fresh[u] = canon(u)
+    polymer._CANONICAL_UNITS.clear()
+    remembered = {u: canon(u) for u in units}
+    assert remembered == fresh
+    for c in set(fresh.values()):
+        polymer._CANONICAL_UNITS.clear()
+        assert canon(c) == c
+        assert Chem.MolToSmiles(Chem.MolFromSmiles(c)) == c  # what the memo is keyed by
+
+
+def test_the_memo_is_bounded():
+    from spepred.chem import polymer
+
+    polymer._CANONICAL_UNITS.clear()
+    old = polymer._CANONICAL_UNITS_MAX
+    try:
+        polymer._CANONICAL_UNITS_MAX = 4
+        for n in range(2, 12):
+            canon("[*]" + "C" * n + "O[*]")
+            assert len(polymer._CANONICAL_UNITS) <= 4 + 1
+    finally:
+        polymer._CANONICAL_UNITS_MAX = old
+        polymer._CANONICAL_UNITS.clear()
+    assert canon("[*]COC[*]") == canon("[*]CCO[*]")

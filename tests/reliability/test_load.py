@@ -1,6 +1,7 @@
 """A bounded load test on 127.0.0.1: ``benchmarks/http_load.py`` starts ``spepred serve``
 in its own process and drives it with a fixed mix of good, bad and hostile requests at
-fixed concurrency (30 s by default, ``SPEPRED_LOAD_SECONDS`` to change, never over 60 s).
+fixed concurrency (10 s in the suite, ``SPEPRED_LOAD_SECONDS`` to change, never over 60 s;
+the benchmark itself runs 30 s by default).
 Zero 5xx and zero dropped connections; throughput and p99 are printed, not asserted (speed
 targets belong to benchmarks)."""
 
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 
 def test_bounded_load_on_loopback_has_no_server_errors(tiny_trained, capsys):
-    seconds = min(float(os.environ.get("SPEPRED_LOAD_SECONDS", "30")), 60.0)
+    seconds = min(float(os.environ.get("SPEPRED_LOAD_SECONDS", "10")), 60.0)
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--model", str(tiny_trained[0].bundle_dir),
          "--seconds", str(seconds), "--concurrency", "8", "--json"],

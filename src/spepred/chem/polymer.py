@@ -265,9 +265,10 @@ def _ends(mol: Chem.Mol) -> tuple[int, int, int, int] | None:
     same fragment; anything else (end groups, branched or ladder units, ``=*``) is not a
     periodic chain this module can rotate, and is left as written.
     """
-    stars = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    if len(stars) != 2:
+    matches = mol.GetSubstructMatches(_STAR)  # in C++: no Python loop over every atom
+    if len(matches) != 2:
         return None
+    stars = [mol.GetAtomWithIdx(i) for (i,) in sorted(matches)]
     out: list[int] = []
     for star in stars:
         bonds = star.GetBonds()
@@ -450,13 +451,30 @@ def canonical_repeat_unit(mol: Chem.Mol) -> Chem.Mol:
     ends = _ends(mol)
     if ends is None:
         return mol
-    head, _, tail, _ = ends
-    unit = _shortest_period(_labelled(mol, head, tail), head, tail)
-    head, tail = _star_indices(unit)
-    best = _ring_frame(unit, head, tail)
+    key = Chem.MolToSmiles(mol)
+    best = _CANONICAL_UNITS.get(key)
     if best is None:
-        best = min(_rotations(unit, head, tail))
+        head, _, tail, _ = ends
+        unit = _shortest_period(_labelled(mol, head, tail), head, tail)
+        head, tail = _star_indices(unit)
+        best = _ring_frame(unit, head, tail)
+        if best is None:
+            best = min(_rotations(unit, head, tail))
+        if len(_CANONICAL_UNITS) >= _CANONICAL_UNITS_MAX:
+            _CANONICAL_UNITS.clear()
+        _CANONICAL_UNITS[key] = best
+        # the canonical form is its own canonical form (tests/chem pin it on every unit of
+        # the default data): a table that was canonicalized once (a converter's output,
+        # validated again by the loader) costs a dictionary lookup the second time
+        _CANONICAL_UNITS.setdefault(best, best)
     return Chem.MolFromSmiles(best)
+
+
+#: SMILES of a linear repeat unit -> its canonical SMILES. A pure function of the graph, so
+#: one process-wide memo (bounded) is safe; it halves loading the default training table,
+#: whose SMILES are canonicalized by the converters and then again by validation.
+_CANONICAL_UNITS: dict[str, str] = {}
+_CANONICAL_UNITS_MAX = 1 << 16
 
 
 def canonical_polymer_smiles(mol: Chem.Mol) -> str:
