@@ -17,7 +17,7 @@ os.environ["SPEPRED_N_JOBS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 #: Notebook 02 trains on this many rows per default source when the suite runs it (its own
 #: default, for users, is all of them).
-os.environ.setdefault("SPEPRED_NOTEBOOK_SAMPLE_ROWS", "300")
+os.environ.setdefault("SPEPRED_NOTEBOOK_SAMPLE_ROWS", "100")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
