@@ -117,7 +117,24 @@ def test_summary_rows_and_coverage(reg):
     assert s.loc[("sigma", "all"), "n"] == n_sigma
     assert s.loc[("sigma", "crosslinked"), "n"] + s.loc[("sigma", "not crosslinked"), "n"] == n_sigma
     assert s.loc[("sigma", "all"), "coverage_90"] == 1.0  # every value inside [-9, 0]
+    assert s.loc[("sigma", "all"), "coverage 95% CI"] == "1.00–1.00"
     assert np.isnan(s.loc[("esw", "all"), "coverage_90"])  # no interval given: not counted as covered
+
+
+def test_coverage_interval_resamples_papers_not_rows(reg):
+    # two papers of 50 rows: one all inside, one all outside. Rows resampled would give a
+    # narrow interval around 0.5; papers resampled give 0, 0.5 or 1
+    inside = np.r_[np.ones(50), np.zeros(50)]
+    papers = np.r_[np.full(50, "a"), np.full(50, "b")]
+    lo, hi = reg.coverage_interval(inside, papers)
+    assert lo == 0.0 and hi == 1.0
+    # many small papers, 90 % inside: the interval holds 0.9 and is a few points wide
+    rng = np.random.default_rng(1)
+    inside = rng.random(400) < 0.9
+    papers = np.repeat(np.arange(100), 4).astype(str)
+    lo, hi = reg.coverage_interval(inside, papers)
+    assert lo < inside.mean() < hi and 0.02 < hi - lo < 0.12
+    assert np.isnan(reg.coverage_interval(np.ones(5), np.full(5, "a"))[0])
 
 
 def test_the_shipped_baseline_is_the_bundle_of_the_start_of_the_issue(reg, tmp_path):

@@ -209,6 +209,7 @@ def write_bundle(result, directory: str | Path) -> Path:
                 "curve_metrics": tr.curve_metrics,
                 "crosslinked_metrics": tr.crosslinked_metrics,
                 "regime_metrics": tr.regime_metrics,
+                **({"offsets": tr.offsets} if tr.offsets else {}),
                 "label_range": tr.label_range,
                 "metrics": tr.metrics,
                 "baseline_metrics": tr.baseline_metrics,

@@ -93,6 +93,12 @@ class ConformalBins(_Strict):
         return regimes
 
 
+class RegimeOffset(_Strict):
+    offset: float = Field(ge=-5, le=5)  # model space; a larger shift is a corrupted bundle
+    n: int = Field(ge=0)
+    papers: int = Field(ge=0)
+
+
 class TargetMeta(_Strict):
     label: str
     unit: str
@@ -112,6 +118,8 @@ class TargetMeta(_Strict):
     features: list[str] | None = Field(default=None, max_length=MAX_FEATURES)
     #: regime -> {n, mae, baseline_mae, beats_baseline, coverage_90} (absent before it)
     regime_metrics: dict[str, dict[str, float]] | None = Field(default=None, max_length=16)
+    #: offset cell -> {offset, n, papers} (spepred.models.offsets; absent: no offsets)
+    offsets: dict[str, RegimeOffset] | None = Field(default=None, max_length=16)
 
 
 class DomainMeta(_Strict):

@@ -167,6 +167,9 @@ class TrainConfig:
     #: where it beat the unweighted recipe overall, on gels, composites and dry linear rows
     weighting: str = "regime"
     weighting_power: float = 0.5
+    #: target -> shrinkage (in papers) of its regime offsets (spepred.models.offsets); a
+    #: target left out gets none
+    offsets: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.targets if t not in TARGETS]
@@ -178,6 +181,11 @@ class TrainConfig:
             raise ConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {self.weighting!r}")
         if not 0 <= self.weighting_power <= 1:
             raise ConfigError(f"weighting_power must be in [0, 1], got {self.weighting_power}")
+        for key, shrink in self.offsets.items():
+            if key not in TARGETS:
+                raise ConfigError(f"offsets: unknown target {key!r}; known: {list(TARGETS)}")
+            if not isinstance(shrink, (int, float)) or isinstance(shrink, bool) or not 0 <= shrink <= 1000:
+                raise ConfigError(f"offsets[{key}]: expected a shrinkage in papers between 0 and 1000, got {shrink!r}")
         if not 0 < self.alpha < 1:
             raise ConfigError(f"alpha must be in (0, 1), got {self.alpha}")
         for key, params in self.xgb.items():

@@ -19,6 +19,7 @@ from spepred.errors import FormulationError, InvalidValueError, SpepredError
 from spepred.featurize.names import describe_feature
 from spepred.models.bundle import Bundle, load_bundle
 from spepred.models.config import TARGETS
+from spepred.models import offsets as regime_offsets
 from spepred.models.intervals import interval as conformal_interval
 from spepred.models.xgb_native import as_xgboost, load_booster
 
@@ -264,6 +265,7 @@ class Predictor:
                     "crosslinked_metrics": v.get("crosslinked_metrics") or {},
                     "regime_metrics": v.get("regime_metrics") or {},
                     "curve_metrics": v.get("curve_metrics") or {},
+                    "regime_offsets": v.get("offsets") or {},
                     "interval": f"{100 * (1 - v['alpha']):.0f} % split-conformal",
                 }
                 for k, v in self.bundle.targets.items()
@@ -518,6 +520,8 @@ class Predictor:
                 info = self.bundle.targets[key]
                 cols = self._feature_index.get(key)
                 z = self.bundle.boosters[key].inplace_predict(X if cols is None else np.ascontiguousarray(X[:, cols]))
+                if info.get("offsets"):  # the model's mean error on the row's kind of electrolyte
+                    z = z - regime_offsets.lookup(info["offsets"], regime_offsets.cells(regimes[ok], crosslinked[ok]))
                 zl, zh = conformal_interval(
                     z, sim[ok], info.get("conformal_bins"), float(info["conformal_q"]), info["label_range"],
                     crosslinked=crosslinked[ok], regimes=regimes[ok],

@@ -28,6 +28,7 @@ from spepred.featurize import FormulationFeaturizer
 from spepred.data.regimes import REGIMES
 from spepred.models.config import MONOTONE, MONOTONE_BY_TARGET, TARGETS, TargetSpec, TrainConfig, select_features
 from spepred.models.domain import ApplicabilityDomain
+from spepred.models import offsets as regime_offsets
 from spepred.models.intervals import binned_quantiles, conformal_quantile, interval
 from spepred.models.neighbours import TrainingSystems
 from spepred.models.metrics import regression_metrics
@@ -62,6 +63,8 @@ class TargetResult:
     regime_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     #: the features the booster reads (a subset of the featurizer's, in layout order)
     features: list[str] | None = None
+    #: offset cell -> {offset, n, papers}, subtracted from predictions (spepred.models.offsets)
+    offsets: dict[str, dict[str, float]] | None = None
 
     @property
     def beats_baseline(self) -> bool:
@@ -261,9 +264,21 @@ def evaluate_target(
     base = np.full(len(y), np.nan)
     for tr, te in folds:
         base[te] = y[tr].mean()
+    reg = ids["regime"].astype(str).to_numpy(dtype=object) if "regime" in ids else None
+    shrink = config.offsets.get(spec.key)
+    offsets, correct = None, None
+    if shrink is not None and reg is not None and "crosslinked" in ids:
+        cell = regime_offsets.cells(reg, ids["crosslinked"].to_numpy(dtype=bool))
+        paper = paper_key(ids["group"]).to_numpy(dtype=object)
+        votes = ~ids["source"].astype(str).isin(regime_offsets.EXCLUDED_SOURCES).to_numpy()
+
+        def correct(pred: np.ndarray, fold: np.ndarray) -> np.ndarray:
+            return pred - regime_offsets.cross_fitted(pred - y, cell, paper, votes, fold, float(shrink))
+
+        offsets = regime_offsets.fit((oof - y)[votes], cell[votes], paper[votes], float(shrink))
+        oof = correct(oof, fold_of)
     abs_res = np.abs(oof - y)
     log_units = spec.key == "sigma"
-    reg = ids["regime"].astype(str).to_numpy(dtype=object) if "regime" in ids else None
 
     curve_metrics: dict[str, float] = {}
     if keys is not None:
@@ -273,7 +288,9 @@ def evaluate_target(
         curves = ids["curve_id"].astype(str).to_numpy()
         if spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups)):
             cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
-            c_oof, _ = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)", weight)
+            c_oof, c_fold_of = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)", weight)
+            if correct is not None:
+                c_oof = correct(c_oof, c_fold_of)
             curve_metrics = regression_metrics(y, c_oof, log_units=log_units)
             curve_metrics["n_groups"] = float(len(np.unique(curves)))
             pool_res.append(np.abs(c_oof - y))
@@ -349,6 +366,7 @@ def evaluate_target(
         crosslinked_metrics=crosslinked_metrics,
         regime_metrics=regime_metrics,
         features=list(feature_names),
+        offsets=offsets,
     )
 
 
