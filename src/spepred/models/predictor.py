@@ -176,16 +176,16 @@ def resolved_columns(normalized, ok: np.ndarray) -> dict[str, np.ndarray]:
 
 def _regimes_of(normalized, n: int) -> np.ndarray:
     """The regime (``spepred.data.regimes``) of every validated row: it picks the row's
-    interval widths and its per-regime warnings."""
-    from spepred.data.regimes import regime
+    interval widths and its per-regime warnings. Arrays only, no DataFrame (a single
+    formulation's request pays this every time)."""
+    from spepred.data.regimes import regime_arrays
 
-    cols = {c: np.asarray(normalized[c], dtype=object) for c in ("filler", "plasticized", "crosslinker", "crosslink_type")}
-    if "flags" in normalized:
-        cols["flags"] = np.asarray(normalized["flags"], dtype=object)
-    frame = pd.DataFrame(cols)
-    frame["plasticized"] = frame["plasticized"].map(lambda v: bool(v) if v is not None and v == v else False)
-    frame[["filler", "crosslinker", "crosslink_type"]] = frame[["filler", "crosslinker", "crosslink_type"]].fillna("")
-    return regime(frame).to_numpy(dtype=object) if n else np.array([], dtype=object)
+    if not n:
+        return np.array([], dtype=object)
+    return regime_arrays(
+        normalized["filler"], normalized["plasticized"], normalized["crosslinker"], normalized["crosslink_type"],
+        normalized["flags"] if "flags" in normalized else None,
+    )
 
 
 class Predictor:
