@@ -18,6 +18,7 @@ import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -312,6 +313,7 @@ class Parsed:
     uniques: list[str] | None = None
 
 
+@lru_cache(maxsize=None)
 def _resolver(path: str) -> Callable[[str], object]:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -384,8 +386,8 @@ def _parse_number_cells(spec, column, n: int, check_chemistry: bool) -> Parsed:
     finite = np.isfinite(values)
     not_number = present & np.isnan(values)
     not_finite = np.isinf(values)
-    with np.errstate(invalid="ignore"):
-        out_of_range = finite & ((values < spec.low) | (values > spec.high))
+    checked = np.where(finite, values, spec.low)  # no NaN compared: no warning to silence
+    out_of_range = finite & ((checked < spec.low) | (checked > spec.high))
     unit = f" ({spec.unit})" if spec.unit else ""
     for mask, why in (
         (not_number, f"expected a number{unit}"),
