@@ -166,7 +166,7 @@ def train(
     from spepred.models.config import TrainConfig
     from spepred.models.regime_table import regime_table, regime_text
     from spepred.models.report import metrics_table
-    from spepred.models.train import train_models
+    from spepred.models.train import announce_steps, train_models
 
     # everything that can be refused is refused before any training time is spent: a
     # model_dir that is not a bundle (it would be replaced), a tracking store that cannot
@@ -185,12 +185,17 @@ def train(
 
         uri = resolve_tracking_uri(tracking_uri)
         check_tracking_uri(uri)
-    result = train_models(table, cfg, progress=progress)
+    tcfg = None
     if tg_table is not None:
-        from spepred.models.tg import TgConfig, TgModel
+        from spepred.models.tg import TgConfig
+
+        tcfg = tg_config or TgConfig(cv_folds=cfg.cv_folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
+        announce_steps(progress, tcfg.cv_folds + 1)  # its folds and the final fit
+    result = train_models(table, cfg, progress=progress)
+    if tcfg is not None:
+        from spepred.models.tg import TgModel
 
         t0 = time.perf_counter()
-        tcfg = tg_config or TgConfig(cv_folds=cfg.cv_folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
         result.tg = TgModel(tcfg).fit(tg_table["polymer_key"], tg_table["Tg_K"], progress=progress)
         result.timings_s["train_tg"] = time.perf_counter() - t0
     result.tg_source, result.tg_note = tg_source, tg_note

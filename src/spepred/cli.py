@@ -114,18 +114,30 @@ def _cmd_featurize(args: argparse.Namespace) -> int:
 
 
 class _StageBar:
-    """A tqdm bar advanced by ``progress("stage message")`` callbacks."""
+    """A tqdm bar advanced by ``progress("stage message")`` callbacks; its total comes from
+    ``add_total(n)`` calls (training announces its folds before fitting the first)."""
 
     def __init__(self, desc: str, enabled: bool = True) -> None:
-        self.enabled, self.bar, self.desc = enabled, None, desc
+        self.enabled, self.bar, self.desc, self.total = enabled, None, desc, 0
+
+    def _open(self) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=self.desc, total=self.total or None, unit="step", file=sys.stderr, leave=False)
+
+    def add_total(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.total += int(n)
+        if self.bar is not None:
+            self.bar.total = self.total
+            self.bar.refresh()
 
     def __call__(self, message: str) -> None:
         if not self.enabled:
             return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc=self.desc, unit="step", file=sys.stderr, leave=False)
+        self._open()
         self.bar.set_postfix_str(message[:60])
         self.bar.update(1)
 

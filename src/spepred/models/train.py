@@ -286,7 +286,7 @@ def evaluate_target(
         sim = _fold_similarity(keys, folds, config)
         pool_res, pool_sim, pool_row = [abs_res], [sim], [np.arange(len(y))]
         curves = ids["curve_id"].astype(str).to_numpy()
-        if spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups)):
+        if _curve_cv(spec, curves, groups):
             cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
             c_oof, c_fold_of = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)", weight)
             if correct is not None:
@@ -377,6 +377,19 @@ def _matrix_keys(monomer_smiles: pd.Series) -> np.ndarray:
     return keys[codes]
 
 
+def _curve_cv(spec: TargetSpec, curves: np.ndarray, groups: np.ndarray) -> bool:
+    """Whether a target gets the second, curve-grouped CV (see :func:`evaluate_target`)."""
+    return spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups))
+
+
+def announce_steps(progress, n: int) -> None:
+    """Tell a progress callback how many more messages to expect, if it wants to know (a
+    callable with an ``add_total(n)`` method, such as the CLI's bar): the total of a bar."""
+    add = getattr(progress, "add_total", None)
+    if add is not None:
+        add(n)
+
+
 def cv_groups(rows: pd.DataFrame) -> np.ndarray:
     """The group of every row for the grouped CV: a paper is one group whatever the source
     that holds it (a DOI two sources share, :func:`~spepred.data.splits.paper_key`), and one
@@ -403,26 +416,15 @@ def train_models(
             "no row carries a label for the requested targets "
             f"({', '.join(TARGETS[t].label for t in config.targets)})"
         )
-    t0 = time.perf_counter()
-    featurizer = FormulationFeaturizer(config.featurizer)
-    result = featurizer.transform(rows, source="training")
-    if result.errors:
-        raise SpepredError(
-            f"{len(result.errors)} training rows could not be featurized, e.g. {result.errors[0]}"
-        )
-    X = result.features
-    timings["featurize"] = time.perf_counter() - t0
+    # every fold is known before anything is fitted: the progress total is exact
     split_groups = cv_groups(rows)
     row_regimes = regime(rows).to_numpy(dtype=object)
     row_crosslinked = crosslinked(rows).to_numpy(dtype=bool)
-    if progress:
-        progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
-
     targets: dict[str, TargetResult] = {}
     skipped: dict[str, str] = {}
+    jobs = []  # (key, mask, groups, folds): every fold known before the first is fitted
     for key in config.targets:
         spec = TARGETS[key]
-        t0 = time.perf_counter()
         mask = rows[spec.label].notna().to_numpy().copy()
         if spec.transform == "log10":
             mask &= rows[spec.label].fillna(0).to_numpy() > 0
@@ -435,6 +437,28 @@ def train_models(
             )
             log.warning("not training %s: %s", key, skipped[key])
             continue
+        jobs.append((key, mask, groups, _folds(groups, spec.cv, config.cv_folds, config.seed)))
+    curve_ids = rows["curve_id"].astype(str).to_numpy()
+    announce_steps(progress, 1 + sum(  # "featurized ...", then every fold
+        len(folds) + (min(config.cv_folds, len(np.unique(curve_ids[mask])))
+                      if _curve_cv(TARGETS[key], curve_ids[mask], groups) else 0)
+        for key, mask, groups, folds in jobs
+    ))
+    t0 = time.perf_counter()
+    featurizer = FormulationFeaturizer(config.featurizer)
+    result = featurizer.transform(rows, source="training")
+    if result.errors:
+        raise SpepredError(
+            f"{len(result.errors)} training rows could not be featurized, e.g. {result.errors[0]}"
+        )
+    X = result.features
+    timings["featurize"] = time.perf_counter() - t0
+    if progress:
+        progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
+
+    for key, mask, groups, folds in jobs:
+        spec = TARGETS[key]
+        t0 = time.perf_counter()
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
         # one rule for "a network" everywhere (spepred.data.regimes): a named crosslinker or
         # type, or a converter's unnamed-network flag (Hatakeyama's networks name none)
@@ -456,6 +480,7 @@ def train_models(
             config,
             [featurizer.feature_names[i] for i in cols],
             keys=keys,
+            folds=folds,
             progress=progress,
         )
         timings[f"train_{key}"] = time.perf_counter() - t0
