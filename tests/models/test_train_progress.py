@@ -66,7 +66,7 @@ def test_the_tg_model_is_announced_before_anything_runs(tmp_path):
     assert p.messages[-1] == "Tg final fit"
 
 
-def test_the_cli_bar_shows_the_total(capsys):
+def test_the_cli_bar_shows_the_total():
     from spepred.cli import _StageBar
 
     bar = _StageBar("training")

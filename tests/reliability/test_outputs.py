@@ -24,6 +24,7 @@ from spepred.data.output import is_formula, neutralize_formulas, write_table
 from spepred.errors import SpepredError
 from spepred.files import atomic_write, new_file_mode, sha256_file
 from tests._cli import run_cli
+from tests.conftest import skip_unless_required
 
 GOOD = "monomer_smiles,crosslinker,temperature_C\nC=CC(=O)OCCO,PETEA,25\n[*]CCO[*],,60\n"
 HOSTILE = (
@@ -62,7 +63,7 @@ def _one_line(code, err, *needles):
 
 def _device(path: Path, minor: int) -> Path:
     if os.geteuid() != 0:
-        pytest.skip("mknod needs root")
+        skip_unless_required("mknod needs root")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
     return path
 

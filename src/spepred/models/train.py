@@ -244,6 +244,7 @@ def evaluate_target(
     *,
     keys: pd.DataFrame | None = None,
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    cfolds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TargetResult:
     """Grouped CV (model and mean baseline on the same folds), conformal calibration from
@@ -286,8 +287,8 @@ def evaluate_target(
         sim = _fold_similarity(keys, folds, config)
         pool_res, pool_sim, pool_row = [abs_res], [sim], [np.arange(len(y))]
         curves = ids["curve_id"].astype(str).to_numpy()
-        if _curve_cv(spec, curves, groups):
-            cfolds = _folds(curves, "group_kfold", config.cv_folds, config.seed)
+        cfolds = curve_folds(spec, curves, groups, config) if cfolds is None else cfolds
+        if cfolds:
             c_oof, c_fold_of = _oof(X, y, cfolds, params, n_rounds, progress, f"{spec.key} (curves)", weight)
             if correct is not None:
                 c_oof = correct(c_oof, c_fold_of)
@@ -377,9 +378,15 @@ def _matrix_keys(monomer_smiles: pd.Series) -> np.ndarray:
     return keys[codes]
 
 
-def _curve_cv(spec: TargetSpec, curves: np.ndarray, groups: np.ndarray) -> bool:
-    """Whether a target gets the second, curve-grouped CV (see :func:`evaluate_target`)."""
-    return spec.cv != "logo" and len(np.unique(curves)) > len(np.unique(groups))
+def curve_folds(
+    spec: TargetSpec, curves: np.ndarray, groups: np.ndarray, config: TrainConfig
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of a target's second, curve-grouped CV (see :func:`evaluate_target`); none
+    when its curves are no finer than its groups or its CV leaves one group out."""
+    curves = np.asarray(curves).astype(str)
+    if spec.cv == "logo" or len(np.unique(curves)) <= len(np.unique(groups)):
+        return []
+    return _folds(curves, "group_kfold", config.cv_folds, config.seed)
 
 
 def announce_steps(progress, n: int) -> None:
@@ -422,7 +429,8 @@ def train_models(
     row_crosslinked = crosslinked(rows).to_numpy(dtype=bool)
     targets: dict[str, TargetResult] = {}
     skipped: dict[str, str] = {}
-    jobs = []  # (key, mask, groups, folds): every fold known before the first is fitted
+    curve_ids = rows["curve_id"].astype(str).to_numpy()
+    jobs = []  # (key, mask, groups, folds, curve folds): every fold known before the first fit
     for key in config.targets:
         spec = TARGETS[key]
         mask = rows[spec.label].notna().to_numpy().copy()
@@ -437,13 +445,10 @@ def train_models(
             )
             log.warning("not training %s: %s", key, skipped[key])
             continue
-        jobs.append((key, mask, groups, _folds(groups, spec.cv, config.cv_folds, config.seed)))
-    curve_ids = rows["curve_id"].astype(str).to_numpy()
-    announce_steps(progress, 1 + sum(  # "featurized ...", then every fold
-        len(folds) + (min(config.cv_folds, len(np.unique(curve_ids[mask])))
-                      if _curve_cv(TARGETS[key], curve_ids[mask], groups) else 0)
-        for key, mask, groups, folds in jobs
-    ))
+        folds = _folds(groups, spec.cv, config.cv_folds, config.seed)
+        jobs.append((key, mask, groups, folds, curve_folds(spec, curve_ids[mask], groups, config)))
+    # "featurized ...", then every fold
+    announce_steps(progress, 1 + sum(len(f) + len(c) for *_, f, c in jobs))
     t0 = time.perf_counter()
     featurizer = FormulationFeaturizer(config.featurizer)
     result = featurizer.transform(rows, source="training")
@@ -456,7 +461,7 @@ def train_models(
     if progress:
         progress(f"featurized {len(rows)} rows x {X.shape[1]} features")
 
-    for key, mask, groups, folds in jobs:
+    for key, mask, groups, folds, cfolds in jobs:
         spec = TARGETS[key]
         t0 = time.perf_counter()
         ids = rows.loc[mask, ["record_id", "source", "group", "curve_id"]].reset_index(drop=True)
@@ -481,6 +486,7 @@ def train_models(
             [featurizer.feature_names[i] for i in cols],
             keys=keys,
             folds=folds,
+            cfolds=cfolds,
             progress=progress,
         )
         timings[f"train_{key}"] = time.perf_counter() - t0
