@@ -94,6 +94,8 @@ def test_groups_are_papers_and_unreferenced_rows_share_one(converted):
     assert rows.loc[~no_ref].groupby("group").size().size == len({_reference_group(r) for r in ref[~no_ref]})
     # spellings of one DOI are one paper
     assert _reference_group("org/10.1007/X") == _reference_group("10.1007/x") == _reference_group("0.1007/x")
+    assert _reference_group("j.electacta.2013.09.151") == _reference_group("10.1016/j.electacta.2013.09.151")
+    assert not rows["group"].str.contains(":j\\.", regex=True).any()  # every Elsevier DOI has its 10.1016/
 
 
 @needs_mirror

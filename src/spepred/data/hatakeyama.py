@@ -141,6 +141,8 @@ def _reference_group(ref: object) -> str:
         return f"{SOURCE}:no-reference"
     text = re.sub(r"^(https?://)?(dx\.)?(doi\.)?org/", "", text, flags=re.I)
     text = re.sub(r"^0\.(\d{4,}/)", r"10.\1", text)  # a DOI that lost its leading 1
+    # an Elsevier DOI without its registrant (upstream writes 'j.electacta.2013.09.151')
+    text = re.sub(r"^(j\.[a-z]+\.\d{4}\.)", r"10.1016/\1", text, flags=re.I)
     return f"{SOURCE}:{text.casefold()}"
 
 
