@@ -70,7 +70,8 @@ def _squash(text: str) -> str:
 
 
 _NUM = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
-_SCI = re.compile(r"(\d+(?:\.\d+)?)\s*(?:x|\*|×)\s*10\s*\^?\s*\(?\s*([-+]?\s*\d+)\)?", re.I)
+#: a × 10^b, the mantissa with a decimal point or a decimal comma ("8,37 x 10-4" in Indonesian)
+_SCI = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:x|\*|×)\s*10\s*\^?\s*\(?\s*([-+]?\s*\d+)\)?", re.I)
 #: a bare power of ten ("higher than 10(-4) S cm(-1)", "exceeding 10 -3 S/cm")
 _POW = re.compile(r"(?<![\d.x*])10\s*\^?\s*\(?\s*(-\s*\d+)\)?")
 _SCI_E = re.compile(r"(\d+(?:\.\d+)?)\s*e\s*([-+]?\d+)", re.I)
@@ -82,7 +83,7 @@ def numbers(text: str) -> set[float]:
     t = normalize(_TAG.sub(" ", text))
     out: set[float] = set()
     for m in _SCI.finditer(t):
-        out.add(float(m.group(1)) * 10 ** int(m.group(2).replace(" ", "")))
+        out.add(float(m.group(1).replace(",", ".")) * 10 ** int(m.group(2).replace(" ", "")))
     for m in _POW.finditer(t):
         out.add(10.0 ** int(m.group(1).replace(" ", "")))
     for m in _SCI_E.finditer(t):

@@ -100,6 +100,9 @@ def test_papers_are_keyed_by_doi_then_url():
         ("sigma_S_cm", 1e-3, "exceeding 10 \u22123 S/cm at 25 \u00b0C", True),
         ("sigma_S_cm", 1e-3, "exceeding 10 \u22124 S/cm", False),
         ("sigma_S_cm", 6.28e-4, "6.28 \u00d7 10<sup>\u22124</sup> S cm<sup>\u22121</sup>", True),
+        ("sigma_S_cm", 8.37e-4, "sebesar 8,37 x 10-4 S cm-1 dan 38,81 MPa", True),
+        ("sigma_S_cm", 2.39e-5, "2,39x10-5 S/cm", True),
+        ("sigma_S_cm", 8.73e-4, "sebesar 8,37 x 10-4 S cm-1", False),
     ],
 )
 def test_label_numbers_are_looked_for_in_the_quote(col, value, quote, found):
