@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from spepred.cli import parse_temperatures
@@ -443,6 +443,9 @@ _NUMBER_TEXT = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(parts=st.lists(_NUMBER_TEXT, min_size=1, max_size=4))
+@example(parts=["0", "10", "5"]).via("a range: the values branch runs on every run")
+@example(parts=["25"]).via("one number")
+@example(parts=["0", "nan", "1"]).via("an error")
 def test_the_range_parser_answers_any_text_with_values_or_one_error(parts):
     from spepred.values import MAX_RANGE_POINTS, parse_number_or_range
 
@@ -453,3 +456,13 @@ def test_the_range_parser_answers_any_text_with_values_or_one_error(parts):
         assert len(str(err)) < 400 and "\n" not in str(err)
         return
     assert 1 <= len(values) <= MAX_RANGE_POINTS and all(math.isfinite(v) for v in values)
+
+
+def test_the_range_parser_examples_reach_both_branches():
+    """The property above can fail on either branch: these inputs give values, and an error."""
+    from spepred.values import parse_number_or_range
+
+    assert parse_number_or_range("0:10:5", field="--temperature") == [0.0, 5.0, 10.0]
+    assert parse_number_or_range("25", field="--temperature") == [25.0]
+    with pytest.raises(InvalidValueError):
+        parse_number_or_range("0:nan:1", field="--temperature")
